@@ -1,0 +1,146 @@
+import type { Disposable, Listener } from '../core/events.js';
+import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
+import type { BreakerEvents } from './events.js';
+import { type CircuitBreakerOptions, resolveOptions } from './options.js';
+import { type BreakerTotals, Runner } from './runner.js';
+import type { BreakerSnapshot } from './snapshot.js';
+import type { StateName } from './state-machine.js';
+
+/** A point-in-time view of a breaker, from {@link CircuitBreaker.stats}. */
+export interface BreakerStats {
+  readonly name: string;
+  readonly state: StateName;
+  /** Incremented on every transition. */
+  readonly generation: number;
+  /** Ms since the current state began. */
+  readonly timeInStateMs: number;
+  /** Ms until probes are admitted: `0` unless open; `Infinity` when isolated. */
+  readonly retryAfterMs: number;
+  /** Calls running now. */
+  readonly inFlight: number;
+  /** Probe permits taken (half-open only). */
+  readonly probesInFlight: number;
+  /** What the window holds now. Rates are `0` while it is empty. */
+  readonly window: {
+    readonly calls: number;
+    readonly failures: number;
+    readonly slowCalls: number;
+    readonly failureRate: number;
+    readonly slowCallRate: number;
+  };
+  /** Counts since creation, late outcomes included (`reset()` does not clear them). */
+  readonly totals: Readonly<BreakerTotals>;
+}
+
+/**
+ * A circuit breaker. Closed, calls pass and their outcomes are counted in a rolling window; when
+ * a trip rule holds it opens and rejects calls at once with `CircuitOpenError`, without calling
+ * the dependency; after `recoveryTimeout` it turns half-open and admits a few probes, whose
+ * successes close it and whose failure opens it again. See the README, "How the breaker decides".
+ *
+ * @example
+ * const breaker = new CircuitBreaker({ name: 'payments', failureThreshold: 5, recoveryTimeout: 30_000 });
+ * const receipt = await breaker.execute(({ signal }) => payments.charge(order, { signal }));
+ */
+export class CircuitBreaker implements Policy {
+  /** Label used in errors, events and metrics. */
+  readonly name: string;
+  readonly #r: Runner;
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    const resolved = resolveOptions(options);
+    this.name = resolved.name;
+    this.#r = new Runner(resolved);
+  }
+
+  /**
+   * Runs `fn` through the breaker. `fn` receives `{ signal }`, aborted when the call times out or
+   * the caller's `options.signal` aborts. Rejects with `CircuitOpenError` when the circuit does not
+   * admit the call, `CallTimeoutError` on timeout, the abort reason on a caller abort, and
+   * otherwise with what `fn` threw (unless a `fallback` answers).
+   */
+  execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new TypeError(`breaker "${this.name}": execute(fn) needs a function (got ${typeof fn})`),
+      );
+    }
+    return this.#r.run(fn, undefined, options?.signal);
+  }
+
+  /**
+   * Returns a function with `fn`'s parameters that runs it through the breaker; `this` is passed
+   * on. The fallback receives the call's arguments after the error.
+   */
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<Awaited<R>> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`breaker "${this.name}": wrap(fn) needs a function (got ${typeof fn})`);
+    }
+    const runner = this.#r;
+    return function (this: unknown, ...args: A): Promise<Awaited<R>> {
+      return runner.run(() => fn.apply(this, args), args) as Promise<Awaited<R>>;
+    };
+  }
+
+  /** The current state (a due open → half-open transition happens on this read). */
+  get state(): StateName {
+    return this.#r.machine.state(this.#r.o.clock.now());
+  }
+
+  /** Window counts and rates, lifetime totals, in-flight calls, `retryAfterMs`, `generation`. */
+  get stats(): BreakerStats {
+    const r = this.#r;
+    const now = r.o.clock.now();
+    const m = r.machine;
+    const state = m.state(now);
+    const w = m.window;
+    w.roll(now);
+    return {
+      name: this.name,
+      state,
+      generation: m.generation,
+      timeInStateMs: now - m.enteredAt,
+      retryAfterMs: m.retryAfterMs(now),
+      inFlight: r.inFlight,
+      probesInFlight: m.probesInFlight,
+      window: {
+        calls: w.calls,
+        failures: w.failures,
+        slowCalls: w.slowCalls,
+        failureRate: w.calls === 0 ? 0 : w.failures / w.calls,
+        slowCallRate: w.calls === 0 ? 0 : w.slowCalls / w.calls,
+      },
+      totals: { ...r.totals },
+    };
+  }
+
+  /** Subscribes to an event; the returned handle unsubscribes. A throwing listener never affects calls. */
+  on<K extends keyof BreakerEvents>(event: K, listener: Listener<BreakerEvents[K]>): Disposable {
+    return this.#r.events.on(event, listener);
+  }
+
+  /** Rejects every call (`CircuitOpenError`, state `isolated`) until `reset()`. */
+  isolate(): void {
+    this.#r.machine.isolate(this.#r.o.clock.now());
+  }
+
+  /** Lets every call through untouched and records nothing until `reset()`. */
+  disable(): void {
+    this.#r.machine.disable(this.#r.o.clock.now());
+  }
+
+  /** Lets every call through, recording and reporting outcomes, never tripping, until `reset()`. */
+  metricsOnly(): void {
+    this.#r.machine.metricsOnly(this.#r.o.clock.now());
+  }
+
+  /** Back to a fresh `closed` from any state: new generation, empty window, backoff reset. */
+  reset(): void {
+    this.#r.machine.reset(this.#r.o.clock.now());
+  }
+
+  /** A snapshot to persist and pass back as `initialState`. */
+  toJSON(): BreakerSnapshot {
+    return this.#r.machine.snapshot(this.#r.o.clock.now(), this.name);
+  }
+}

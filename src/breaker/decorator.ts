@@ -1,0 +1,96 @@
+import { CircuitBreaker } from './circuit-breaker.js';
+import { type CircuitBreakerOptions, resolveOptions } from './options.js';
+
+const BREAKER = Symbol.for('breakwater.breaker');
+
+type AnyFunction = (this: never, ...args: never[]) => unknown;
+
+/**
+ * What `circuitBreaker(...)` returns: a TC39 method decorator, a legacy
+ * (`experimentalDecorators`) method decorator, and a plain function wrapper, in one.
+ */
+export interface CircuitBreakerDecorator {
+  /** Standard (TC39) method decorator: `@circuitBreaker(options) async method() {}`. */
+  <This, A extends unknown[], R>(
+    method: (this: This, ...args: A) => Promise<R>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+  ): (this: This, ...args: A) => Promise<R>;
+  /** Plain wrapper: `circuitBreaker(options)(fn)`; same parameters, a Promise of the same result. */
+  <This, A extends unknown[], R>(
+    fn: (this: This, ...args: A) => R | PromiseLike<R>,
+  ): (this: This, ...args: A) => Promise<Awaited<R>>;
+  /** Legacy method decorator (TypeScript `experimentalDecorators`, as in NestJS projects). */
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+}
+
+/**
+ * Puts a circuit breaker around a function or method. Give it options (a breaker is created,
+ * named after the function or method unless `name` is given) or an existing `CircuitBreaker`.
+ *
+ * As a method decorator it creates **one breaker per decorated method, shared by every instance
+ * of the class**, like a breaker around a module-level function: a dependency is usually shared
+ * by all instances. Use `breakerOf(instance.method)` to reach it (stats, events, manual control).
+ *
+ * @example
+ * class PaymentService {
+ *   @circuitBreaker({ failureThreshold: 5, recoveryTimeout: 30_000 })
+ *   async charge(orderId: string, amount: number) { ... }
+ * }
+ * const guarded = circuitBreaker({ failureThreshold: 5 })(callPaymentService);
+ */
+export function circuitBreaker(
+  options: CircuitBreakerOptions | CircuitBreaker = {},
+): CircuitBreakerDecorator {
+  // Validate now, so a bad option fails where the decorator is written, not at the first call.
+  if (!(options instanceof CircuitBreaker)) resolveOptions(options);
+  const breakerFor = (fallbackName: string): CircuitBreaker =>
+    options instanceof CircuitBreaker
+      ? options
+      : new CircuitBreaker({ ...options, name: options.name ?? fallbackName });
+
+  function apply(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
+    if (typeof target === 'function' && context === undefined) {
+      return guard(target as AnyFunction, breakerFor(target.name || 'breaker'));
+    }
+    if (
+      typeof target === 'function' &&
+      typeof context === 'object' &&
+      context !== null &&
+      'kind' in context
+    ) {
+      const ctx = context as { kind: string; name: string | symbol };
+      if (ctx.kind !== 'method') {
+        throw new TypeError(
+          `@circuitBreaker decorates methods and functions, not a ${ctx.kind} (${String(ctx.name)})`,
+        );
+      }
+      return guard(target as AnyFunction, breakerFor(String(ctx.name)));
+    }
+    if (
+      typeof target === 'object' &&
+      target !== null &&
+      (typeof context === 'string' || typeof context === 'symbol') &&
+      typeof descriptor?.value === 'function'
+    ) {
+      return { ...descriptor, value: guard(descriptor.value as AnyFunction, breakerFor(String(context))) };
+    }
+    throw new TypeError(
+      'circuitBreaker(...) must be applied to a function, or used as a method decorator (standard or experimentalDecorators)',
+    );
+  }
+  return apply as CircuitBreakerDecorator;
+}
+
+function guard(fn: AnyFunction, breaker: CircuitBreaker): AnyFunction {
+  const guarded = breaker.wrap(fn as (...args: unknown[]) => unknown);
+  Object.defineProperty(guarded, BREAKER, { value: breaker });
+  Object.defineProperty(guarded, 'name', { value: fn.name, configurable: true });
+  return guarded;
+}
+
+/** The breaker behind a function made by `circuitBreaker(...)` (or a decorated method), if any. */
+export function breakerOf(fn: unknown): CircuitBreaker | undefined {
+  if (typeof fn !== 'function') return undefined;
+  const breaker = (fn as unknown as Record<symbol, unknown>)[BREAKER];
+  return breaker instanceof CircuitBreaker ? breaker : undefined;
+}

@@ -1,0 +1,256 @@
+import { type Clock, systemClock } from '../core/clock.js';
+import { type Random, systemRandom } from '../core/random.js';
+import { OptionChecker } from '../core/validate.js';
+import type { BreakerSnapshot } from './snapshot.js';
+import { failureCountRule, failureRateRule, slowCallRateRule, type TripRule } from './trip-rules.js';
+import type { WindowOptions } from './window.js';
+
+/** How the open duration grows when a circuit re-opens straight from half-open. */
+export interface RecoveryBackoff {
+  /** Factor applied for each consecutive re-open. Default `2`. */
+  readonly multiplier?: number;
+  /** Upper bound of the open duration, in ms. Default `300_000`. */
+  readonly max?: number;
+  /** Random spread as a fraction of the duration: `0.1` means ±10 %. Default `0.1`. */
+  readonly jitter?: number;
+}
+
+/** Options of a {@link CircuitBreaker}. Every one is optional; defaults are the seed's values. */
+export interface CircuitBreakerOptions {
+  /** Label in errors, events and metrics. Default `'breaker'` (wrap and decorator: the function name). */
+  readonly name?: string;
+  /** Failures inside the window that open the circuit. Default `5`; `Infinity` turns the rule off. */
+  readonly failureThreshold?: number;
+  /** What the window remembers. Default `{ type: 'time', duration: 10_000, buckets: 10 }`. */
+  readonly window?: WindowOptions;
+  /** Open when failures / calls ≥ this fraction in (0, 1] (and calls ≥ `minimumCalls`). Default off. */
+  readonly failureRateThreshold?: number;
+  /** A call taking at least this many ms is slow. Default off. */
+  readonly slowCallDuration?: number;
+  /** Open when slow calls / calls ≥ this fraction in (0, 1]. Needs `slowCallDuration`. Default off. */
+  readonly slowCallRateThreshold?: number;
+  /** Calls the window must hold before a rate rule may trip. Default `10` (a count window: at most its size). */
+  readonly minimumCalls?: number;
+  /** Ms the circuit stays open before probes are admitted. Default `30_000`. */
+  readonly recoveryTimeout?: number;
+  /** Grow the open duration on each re-open from half-open; `true` uses the defaults. Default off. */
+  readonly recoveryBackoff?: RecoveryBackoff | boolean;
+  /** Probes allowed in flight at once in half-open. Default `3`. */
+  readonly halfOpenRequests?: number;
+  /** Probe successes that close the circuit. Default `2`. */
+  readonly successThreshold?: number;
+  /** Ms per call, or `false`. On expiry the call's signal aborts and it fails with `CallTimeoutError`. Default `10_000`. */
+  readonly timeout?: number | false;
+  /** `false` marks an error as ignored: rethrown untouched, not counted. Default: every error is a failure. */
+  readonly isFailure?: (error: unknown) => boolean;
+  /** `true` records a failure although the call resolved; the caller still receives the result. Default: never. */
+  readonly isResultFailure?: (result: unknown) => boolean;
+  /**
+   * Answer given instead of an error for rejections and counted failures (never for ignored
+   * errors or caller aborts). Receives the error and the wrapped function's arguments.
+   */
+  readonly fallback?: (error: unknown, ...args: never[]) => unknown;
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Randomness source (backoff jitter). Default: `Math.random`. */
+  readonly random?: Random;
+  /** Start from a snapshot taken with `toJSON()`. */
+  readonly initialState?: BreakerSnapshot;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly name: string;
+  readonly window: Required<WindowOptions>;
+  readonly rules: readonly TripRule[];
+  readonly slowCallDuration: number; // Infinity when off
+  readonly recoveryTimeout: number;
+  readonly backoff: Required<RecoveryBackoff> | undefined;
+  readonly halfOpenRequests: number;
+  readonly successThreshold: number;
+  readonly timeout: number | false;
+  readonly isFailure: ((error: unknown) => boolean) | undefined;
+  readonly isResultFailure: ((result: unknown) => boolean) | undefined;
+  readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly initialState: BreakerSnapshot | undefined;
+}
+
+const KNOWN = [
+  'name',
+  'failureThreshold',
+  'window',
+  'failureRateThreshold',
+  'slowCallDuration',
+  'slowCallRateThreshold',
+  'minimumCalls',
+  'recoveryTimeout',
+  'recoveryBackoff',
+  'halfOpenRequests',
+  'successThreshold',
+  'timeout',
+  'isFailure',
+  'isResultFailure',
+  'fallback',
+  'clock',
+  'random',
+  'initialState',
+] as const;
+
+/** The largest delay a Node timer accepts. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+const DEFAULT_WINDOW = { type: 'time', duration: 10_000, buckets: 10 } as const;
+
+/** Applies defaults and validates; throws one error naming every bad option. Never mutates `options`. */
+export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'breaker'): ResolvedOptions {
+  const check = new OptionChecker('CircuitBreaker');
+  if (typeof options !== 'object' || (options as unknown) === null) {
+    check.fail('options', options, 'an object', 'type');
+    check.throwIfAny();
+  }
+  check.knownKeys(options, KNOWN);
+  const o = options;
+
+  const name = o.name ?? defaultName;
+  if (typeof name !== 'string' || name.length === 0) check.fail('name', name, 'a non-empty string', 'type');
+
+  const failureThreshold = o.failureThreshold ?? 5;
+  check.number('failureThreshold', failureThreshold, { integer: true, min: 1, allowInfinity: true });
+
+  const window = resolveWindow(check, o.window ?? DEFAULT_WINDOW);
+
+  const minimumCallsGiven = o.minimumCalls ?? 10;
+  check.number('minimumCalls', minimumCallsGiven, { integer: true, min: 1 });
+  const minimumCalls = window.type === 'count' ? Math.min(minimumCallsGiven, window.size) : minimumCallsGiven;
+
+  const rules: TripRule[] = [];
+  if (failureThreshold !== Infinity) rules.push(failureCountRule(failureThreshold));
+  if (o.failureRateThreshold !== undefined) {
+    check.number('failureRateThreshold', o.failureRateThreshold, { min: 0, minExclusive: true, max: 1 });
+    if (window.type === 'consecutive') {
+      check.fail(
+        'failureRateThreshold',
+        o.failureRateThreshold,
+        'unset with a consecutive window (rates need a time or count window)',
+      );
+    }
+    rules.push(failureRateRule(o.failureRateThreshold, minimumCalls));
+  }
+  if (o.slowCallDuration !== undefined) {
+    check.number('slowCallDuration', o.slowCallDuration, { min: 0, minExclusive: true });
+  }
+  if (o.slowCallRateThreshold !== undefined) {
+    check.number('slowCallRateThreshold', o.slowCallRateThreshold, { min: 0, minExclusive: true, max: 1 });
+    if (o.slowCallDuration === undefined) {
+      check.fail('slowCallRateThreshold', o.slowCallRateThreshold, 'accompanied by slowCallDuration');
+    }
+    if (window.type === 'consecutive') {
+      check.fail(
+        'slowCallRateThreshold',
+        o.slowCallRateThreshold,
+        'unset with a consecutive window (rates need a time or count window)',
+      );
+    }
+    rules.push(slowCallRateRule(o.slowCallRateThreshold, minimumCalls));
+  }
+
+  const recoveryTimeout = o.recoveryTimeout ?? 30_000;
+  check.number('recoveryTimeout', recoveryTimeout, { min: 0, max: MAX_TIMER_MS });
+  const backoff = resolveBackoff(check, o.recoveryBackoff);
+
+  const halfOpenRequests = o.halfOpenRequests ?? 3;
+  check.number('halfOpenRequests', halfOpenRequests, { integer: true, min: 1 });
+  const successThreshold = o.successThreshold ?? 2;
+  check.number('successThreshold', successThreshold, { integer: true, min: 1 });
+
+  const timeout = o.timeout ?? 10_000;
+  if (timeout !== false) check.number('timeout', timeout, { min: 0, minExclusive: true, max: MAX_TIMER_MS });
+
+  if (o.isFailure !== undefined) check.func('isFailure', o.isFailure);
+  if (o.isResultFailure !== undefined) check.func('isResultFailure', o.isResultFailure);
+  if (o.fallback !== undefined) check.func('fallback', o.fallback);
+
+  const clock = o.clock ?? systemClock;
+  if (
+    typeof clock !== 'object' ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    check.fail('clock', clock, 'a Clock with now(), setTimeout() and clearTimeout()', 'type');
+  }
+  const random = o.random ?? systemRandom;
+  check.func('random', random);
+
+  if (
+    o.initialState !== undefined &&
+    (typeof o.initialState !== 'object' || (o.initialState as unknown) === null)
+  ) {
+    check.fail('initialState', o.initialState, 'a snapshot from toJSON()', 'type');
+  }
+
+  check.throwIfAny();
+  return {
+    name,
+    window,
+    rules,
+    slowCallDuration: o.slowCallDuration ?? Infinity,
+    recoveryTimeout,
+    backoff,
+    halfOpenRequests,
+    successThreshold,
+    timeout,
+    isFailure: o.isFailure,
+    isResultFailure: o.isResultFailure,
+    fallback: o.fallback as ResolvedOptions['fallback'],
+    clock,
+    random,
+    initialState: o.initialState,
+  };
+}
+
+function resolveWindow(check: OptionChecker, w: WindowOptions): Required<WindowOptions> {
+  if (typeof w !== 'object' || (w as unknown) === null) {
+    check.fail('window', w, "an object with type 'time', 'count' or 'consecutive'", 'type');
+    return DEFAULT_WINDOW;
+  }
+  switch (w.type) {
+    case 'time': {
+      check.knownKeys(w, ['type', 'duration', 'buckets'], 'window.');
+      const buckets = w.buckets ?? 10;
+      check.number('window.duration', w.duration, { min: 0, minExclusive: true });
+      check.number('window.buckets', buckets, { integer: true, min: 1, max: 1000 });
+      return { type: 'time', duration: w.duration, buckets };
+    }
+    case 'count':
+      check.knownKeys(w, ['type', 'size'], 'window.');
+      check.number('window.size', w.size, { integer: true, min: 1, max: 1_000_000 });
+      return { type: 'count', size: w.size };
+    case 'consecutive':
+      check.knownKeys(w, ['type'], 'window.');
+      return { type: 'consecutive' };
+    default:
+      check.fail('window.type', (w as { type: unknown }).type, "'time', 'count' or 'consecutive'", 'type');
+      return DEFAULT_WINDOW;
+  }
+}
+
+function resolveBackoff(
+  check: OptionChecker,
+  given: RecoveryBackoff | boolean | undefined,
+): Required<RecoveryBackoff> | undefined {
+  if (given === undefined || given === false) return undefined;
+  const b = given === true ? {} : given;
+  if (typeof b !== 'object') {
+    check.fail('recoveryBackoff', given, 'an object, true or false', 'type');
+    return undefined;
+  }
+  check.knownKeys(b, ['multiplier', 'max', 'jitter'], 'recoveryBackoff.');
+  const resolved = { multiplier: b.multiplier ?? 2, max: b.max ?? 300_000, jitter: b.jitter ?? 0.1 };
+  check.number('recoveryBackoff.multiplier', resolved.multiplier, { min: 1 });
+  check.number('recoveryBackoff.max', resolved.max, { min: 0, max: MAX_TIMER_MS });
+  check.number('recoveryBackoff.jitter', resolved.jitter, { min: 0, max: 1 });
+  return resolved;
+}

@@ -1,0 +1,323 @@
+import { CallTimeoutError, CircuitOpenError, type RejectingState } from '../core/errors.js';
+import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
+import { Emitter } from '../core/events.js';
+import type { PolicyContext, Protected } from '../core/policy.js';
+import type { BreakerEvents } from './events.js';
+import type { ResolvedOptions } from './options.js';
+import { BreakerMachine, REJECTED, type StateName, type TransitionReason } from './state-machine.js';
+
+/** Lifetime totals of a breaker. `failures` excludes timeouts, which have their own count. */
+export interface BreakerTotals {
+  calls: number;
+  successes: number;
+  failures: number;
+  timeouts: number;
+  ignored: number;
+  rejected: number;
+  fallbacks: number;
+}
+
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** A classifier that throws counts the call as a failure, and the throw is reported. */
+function classify(predicate: (value: unknown) => boolean, value: unknown, what: string): boolean {
+  try {
+    return predicate(value);
+  } catch (error) {
+    const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
+    proc?.emitWarning?.(`breakwater: ${what} threw; the call counts as a failure: ${String(error)}`, {
+      type: 'BreakwaterClassifierWarning',
+    });
+    return what === 'isFailure';
+  }
+}
+
+/**
+ * Execution around the state machine: admission, the protected call, its timeout and signals,
+ * outcome classification, totals, events and fallback. `CircuitBreaker` is its public face.
+ *
+ * Two paths: a plain one (no timeout, no caller signal) that is a single `await`, and a guarded
+ * one where a {@link GuardedCall} races the function against its deadline and the caller's signal.
+ */
+export class Runner {
+  readonly o: ResolvedOptions;
+  readonly machine: BreakerMachine;
+  readonly events: Emitter<BreakerEvents>;
+  readonly totals: BreakerTotals = {
+    calls: 0,
+    successes: 0,
+    failures: 0,
+    timeouts: 0,
+    ignored: 0,
+    rejected: 0,
+    fallbacks: 0,
+  };
+  readonly deadlines: DeadlineQueue | undefined;
+  inFlight = 0;
+  #neverAborted: AbortSignal | undefined;
+  /** The context of plain calls: their signal never aborts, so one object serves them all. */
+  readonly plainContext: PolicyContext;
+
+  constructor(options: ResolvedOptions) {
+    this.o = options;
+    this.events = new Emitter<BreakerEvents>(options.name);
+    this.machine = new BreakerMachine(options, options.clock.now(), this.#onTransition);
+    this.deadlines = options.timeout === false ? undefined : new DeadlineQueue(options.clock);
+    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    this.plainContext = {
+      get signal() {
+        return (self.#neverAborted ??= new AbortController().signal);
+      },
+    };
+  }
+
+  readonly #onTransition = (
+    from: StateName,
+    to: StateName,
+    reason: TransitionReason,
+    generation: number,
+  ): void => {
+    if (this.events.has('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
+  };
+
+  run<T>(fn: Protected<T>, args: readonly unknown[] = NO_ARGS, signal?: AbortSignal): Promise<T> {
+    const m = this.machine;
+    if (m.current === 'disabled') return this.#passThrough(fn, signal);
+    if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
+    const start = this.o.clock.now();
+    const generation = m.admit(start);
+    if (generation === REJECTED) return this.#rejected(start, args);
+    this.totals.calls++;
+    this.inFlight++;
+    if (this.deadlines === undefined && signal === undefined)
+      return this.#runPlain(fn, args, generation, start);
+    return new GuardedCall<T>(this, fn, args, generation, start, signal).promise;
+  }
+
+  async #passThrough<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
+    return fn(signal === undefined ? this.plainContext : { signal });
+  }
+
+  async #runPlain<T>(
+    fn: Protected<T>,
+    args: readonly unknown[],
+    generation: number,
+    start: number,
+  ): Promise<T> {
+    let value: T;
+    try {
+      value = await fn(this.plainContext);
+    } catch (error) {
+      return (await this.failed(error, generation, start, args)) as T;
+    }
+    return this.succeeded(value, generation, start);
+  }
+
+  #rejected<T>(now: number, args: readonly unknown[]): Promise<T> {
+    this.totals.rejected++;
+    const state = this.machine.current as RejectingState;
+    const retryAfterMs = this.machine.retryAfterMs(now);
+    const error = CircuitOpenError.fast(this.o.name, state, retryAfterMs);
+    if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
+    if (this.o.fallback === undefined) return Promise.reject(error);
+    try {
+      return Promise.resolve(this.fallback(error, args) as T);
+    } catch (fallbackError) {
+      return Promise.reject(fallbackError);
+    }
+  }
+
+  /** A resolved call: classify the result, record, report; returns the value. */
+  succeeded<T>(value: T, generation: number, start: number): T {
+    this.inFlight--;
+    const now = this.o.clock.now();
+    const durationMs = now - start;
+    const slow = durationMs >= this.o.slowCallDuration;
+    const isResultFailure = this.o.isResultFailure;
+    if (isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure')) {
+      this.totals.failures++;
+      this.machine.record(generation, start, now, true);
+      if (this.events.has('failure'))
+        this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
+    } else {
+      this.totals.successes++;
+      this.machine.record(generation, start, now, false);
+      if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
+    }
+    return value;
+  }
+
+  /** A rejected call: classify, record, report; returns the fallback's answer or throws. */
+  failed(error: unknown, generation: number, start: number, args: readonly unknown[]): unknown {
+    this.inFlight--;
+    const now = this.o.clock.now();
+    const durationMs = now - start;
+    const isFailure = this.o.isFailure;
+    if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
+      this.totals.ignored++;
+      this.machine.release(generation, start);
+      if (this.events.has('ignored'))
+        this.events.emit('ignored', { durationMs, error, aborted: false, generation });
+      throw error;
+    }
+    this.totals.failures++;
+    this.machine.record(generation, start, now, true);
+    if (this.events.has('failure')) {
+      this.events.emit('failure', {
+        durationMs,
+        slow: durationMs >= this.o.slowCallDuration,
+        generation,
+        error,
+      });
+    }
+    return this.fallback(error, args);
+  }
+
+  /** A call that ran out of time: it counts as a failure. */
+  timedOut(
+    generation: number,
+    start: number,
+    args: readonly unknown[],
+    timeoutMs: number,
+  ): { error: CallTimeoutError; answer: () => unknown } {
+    this.inFlight--;
+    const now = this.o.clock.now();
+    this.totals.timeouts++;
+    this.machine.record(generation, start, now, true);
+    if (this.events.has('timeout'))
+      this.events.emit('timeout', { durationMs: now - start, timeoutMs, generation });
+    const error = new CallTimeoutError(this.o.name, timeoutMs);
+    return { error, answer: () => this.fallback(error, args) };
+  }
+
+  /** The caller aborted: not counted, the permit is released. */
+  aborted(reason: unknown, generation: number, start: number): void {
+    this.inFlight--;
+    this.totals.ignored++;
+    this.machine.release(generation, start);
+    if (this.events.has('ignored')) {
+      this.events.emit('ignored', {
+        durationMs: this.o.clock.now() - start,
+        error: reason,
+        aborted: true,
+        generation,
+      });
+    }
+  }
+
+  /** Answers with the fallback, or throws `error` when there is none. */
+  fallback(error: unknown, args: readonly unknown[]): unknown {
+    const fallback = this.o.fallback;
+    if (fallback === undefined) throw error;
+    this.totals.fallbacks++;
+    if (this.events.has('fallback')) this.events.emit('fallback', { error });
+    return fallback(error, ...args);
+  }
+}
+
+/**
+ * One call on the guarded path. It is the `PolicyContext` handed to the function (its `signal`
+ * is made on first read: most functions never read it, and an `AbortController` costs more than
+ * the rest of the call), and an entry of the breaker's deadline queue.
+ */
+class GuardedCall<T> implements PolicyContext, Expiring {
+  deadline: number;
+  prev: Expiring | undefined = undefined;
+  next: Expiring | undefined = undefined;
+  readonly promise: Promise<T>;
+  #resolve!: (value: T | PromiseLike<T>) => void;
+  #reject!: (error: unknown) => void;
+  #settled = false;
+  #controller: AbortController | undefined;
+  readonly #runner: Runner;
+  readonly #args: readonly unknown[];
+  readonly #generation: number;
+  readonly #start: number;
+  readonly #caller: AbortSignal | undefined;
+
+  constructor(
+    runner: Runner,
+    fn: Protected<T>,
+    args: readonly unknown[],
+    generation: number,
+    start: number,
+    caller: AbortSignal | undefined,
+  ) {
+    this.#runner = runner;
+    this.#args = args;
+    this.#generation = generation;
+    this.#start = start;
+    this.#caller = caller;
+    const timeout = runner.o.timeout;
+    this.deadline = timeout === false ? Infinity : start + timeout;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    if (runner.deadlines !== undefined) runner.deadlines.push(this);
+    if (caller !== undefined) caller.addEventListener('abort', this.#onCallerAbort);
+    void this.#drive(fn);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller !== undefined) return this.#controller.signal;
+    // Without a timeout the caller's signal is the only reason to stop: hand it on as it is.
+    if (this.#runner.deadlines === undefined && this.#caller !== undefined) return this.#caller;
+    this.#controller = new AbortController();
+    if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
+    return this.#controller.signal;
+  }
+
+  async #drive(fn: Protected<T>): Promise<void> {
+    let value: T;
+    try {
+      value = await fn(this);
+    } catch (error) {
+      if (this.#finish())
+        this.#answer(() => this.#runner.failed(error, this.#generation, this.#start, this.#args));
+      return;
+    }
+    // A result that arrives after a timeout or an abort was already answered for: drop it.
+    if (this.#finish()) this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start));
+  }
+
+  /** Deadline reached: abort the function's signal and answer with `CallTimeoutError` (or the fallback). */
+  expire(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#detachCaller();
+    const timeoutMs = this.#runner.o.timeout as number;
+    const { error, answer } = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
+    this.#controller?.abort(error);
+    this.#answer(answer);
+  }
+
+  readonly #onCallerAbort = (): void => {
+    if (!this.#finish()) return;
+    const reason = this.#caller?.reason as unknown;
+    this.#controller?.abort(reason);
+    this.#runner.aborted(reason, this.#generation, this.#start);
+    this.#reject(reason);
+  };
+
+  /** Marks the call settled; false when it already was. */
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#runner.deadlines?.remove(this);
+    this.#detachCaller();
+    return true;
+  }
+
+  #detachCaller(): void {
+    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+  }
+
+  #answer(produce: () => unknown): void {
+    try {
+      this.#resolve(produce() as T);
+    } catch (error) {
+      this.#reject(error);
+    }
+  }
+}

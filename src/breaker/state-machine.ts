@@ -1,0 +1,283 @@
+import type { ResolvedOptions } from './options.js';
+import type { BreakerSnapshot } from './snapshot.js';
+import { firstTripping, type TripReason } from './trip-rules.js';
+import { ConsecutiveWindow } from './consecutive-window.js';
+import { CountWindow } from './count-window.js';
+import { TimeWindow } from './time-window.js';
+import type { Window } from './window.js';
+
+/** The states of a circuit breaker (see the README, "How the breaker decides"). */
+export type StateName = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled' | 'metrics-only';
+
+/** Why a transition happened. */
+export type TransitionReason =
+  | TripReason
+  | 'recovery-timeout'
+  | 'probe-success'
+  | 'probe-failure'
+  | 'probe-deadline'
+  | 'isolate'
+  | 'disable'
+  | 'metrics-only'
+  | 'reset';
+
+/** Each state carries only its own data; a transition replaces the object whole. */
+type State =
+  | { readonly name: 'closed' }
+  | { readonly name: 'open'; readonly until: number }
+  | { readonly name: 'half-open'; readonly probes: number[]; successes: number }
+  | { readonly name: 'isolated' }
+  | { readonly name: 'disabled' }
+  | { readonly name: 'metrics-only' };
+
+const CLOSED: State = Object.freeze({ name: 'closed' });
+const MANUAL: readonly StateName[] = ['closed', 'isolated', 'disabled', 'metrics-only'];
+
+/** Legal transitions. Manual actions (`reset`, `isolate`, `disable`, `metricsOnly`) work from any state. */
+const LEGAL: Readonly<Record<StateName, readonly StateName[]>> = {
+  closed: ['open', ...MANUAL],
+  open: ['half-open', ...MANUAL],
+  'half-open': ['closed', 'open', ...MANUAL],
+  isolated: MANUAL,
+  disabled: MANUAL,
+  'metrics-only': MANUAL,
+};
+
+/** Called on every transition, after the new state is in place. */
+export type TransitionHook = (
+  from: StateName,
+  to: StateName,
+  reason: TransitionReason,
+  generation: number,
+) => void;
+
+/** Sentinel returned by {@link BreakerMachine.admit} for a rejected call. */
+export const REJECTED = -1;
+
+function makeWindow(o: ResolvedOptions['window']): Window {
+  switch (o.type) {
+    case 'time':
+      return new TimeWindow(o.duration, o.buckets);
+    case 'count':
+      return new CountWindow(o.size);
+    case 'consecutive':
+      return new ConsecutiveWindow();
+  }
+}
+
+/**
+ * The breaker's state machine: no I/O, no timers, no promises. It takes outcomes and the time
+ * (`now`, from the caller) and answers admission decisions. `CircuitBreaker` wraps it with
+ * execution; the same object serves deterministic tests and the fleet mode.
+ *
+ * Generations: every transition increments `generation`; `admit` returns the generation the call
+ * belongs to, and an outcome reported with an older generation changes nothing here.
+ */
+export class BreakerMachine {
+  generation = 0;
+  readonly window: Window;
+  #state: State = CLOSED;
+  #enteredAt: number;
+  #reopens = 0;
+  readonly #o: ResolvedOptions;
+  readonly #probeDeadline: number;
+  readonly #onTransition: TransitionHook;
+
+  constructor(options: ResolvedOptions, now: number, onTransition: TransitionHook) {
+    this.#o = options;
+    this.window = makeWindow(options.window);
+    this.#probeDeadline = options.timeout === false ? options.recoveryTimeout : options.timeout;
+    this.#onTransition = onTransition;
+    this.#enteredAt = now;
+    if (options.initialState) this.#restore(options.initialState, now);
+  }
+
+  /** The current state at `now` (performs a due open → half-open or probe-deadline transition). */
+  state(now: number): StateName {
+    this.#catchUp(now);
+    return this.#state.name;
+  }
+
+  /** The state without catching up with time (for the hot path's first check). */
+  get current(): StateName {
+    return this.#state.name;
+  }
+
+  /** When the current state began. */
+  get enteredAt(): number {
+    return this.#enteredAt;
+  }
+
+  /** Probes in flight (half-open only; otherwise 0). */
+  get probesInFlight(): number {
+    return this.#state.name === 'half-open' ? this.#state.probes.length : 0;
+  }
+
+  /**
+   * Admission: returns the call's generation, or {@link REJECTED}. A half-open admission takes a
+   * probe permit, held until the call's outcome (or `release`) is reported.
+   */
+  admit(now: number): number {
+    const s = this.#state;
+    if (s.name === 'closed' || s.name === 'metrics-only' || s.name === 'disabled') return this.generation;
+    this.#catchUp(now);
+    const t = this.#state;
+    if (t.name !== 'half-open' || t.probes.length >= this.#o.halfOpenRequests) return REJECTED;
+    t.probes.push(now);
+    return this.generation;
+  }
+
+  /** Ms until probes are admitted: `0` unless open; `Infinity` when isolated. */
+  retryAfterMs(now: number): number {
+    const s = this.#state;
+    if (s.name === 'open') return Math.max(0, s.until - now);
+    return s.name === 'isolated' ? Infinity : 0;
+  }
+
+  /** Reports a counted outcome of a call admitted at `start` in `generation`. */
+  record(generation: number, start: number, now: number, failure: boolean): void {
+    if (generation !== this.generation) return; // a late result: totals only, counted by the caller
+    const s = this.#state;
+    switch (s.name) {
+      case 'closed': {
+        this.window.record(now, failure, now - start >= this.#o.slowCallDuration);
+        const reason = firstTripping(this.#o.rules, this.window);
+        if (reason !== undefined) this.#open(now, reason, 0);
+        return;
+      }
+      case 'metrics-only':
+        this.window.record(now, failure, now - start >= this.#o.slowCallDuration);
+        return;
+      case 'half-open':
+        removeProbe(s.probes, start);
+        if (failure) {
+          this.#open(now, 'probe-failure', this.#reopens + 1);
+        } else if (++s.successes >= this.#o.successThreshold) {
+          this.#transition(CLOSED, 'probe-success', now);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Releases the permit of an admitted call whose outcome is not counted (ignored error, caller abort). */
+  release(generation: number, start: number): void {
+    const s = this.#state;
+    if (generation === this.generation && s.name === 'half-open') removeProbe(s.probes, start);
+  }
+
+  /** Manual actions. Each is a transition (new generation) unless the breaker is already there. */
+  isolate(now: number): void {
+    if (this.#state.name !== 'isolated') this.#transition({ name: 'isolated' }, 'isolate', now);
+  }
+  disable(now: number): void {
+    if (this.#state.name !== 'disabled') this.#transition({ name: 'disabled' }, 'disable', now);
+  }
+  metricsOnly(now: number): void {
+    if (this.#state.name !== 'metrics-only') this.#transition({ name: 'metrics-only' }, 'metrics-only', now);
+  }
+  /** Back to a fresh `closed` from any state: new generation, empty window, backoff reset. */
+  reset(now: number): void {
+    this.#transition(CLOSED, 'reset', now);
+  }
+
+  /** The restorable part of the state. */
+  snapshot(now: number, name: string): BreakerSnapshot {
+    this.#catchUp(now);
+    const s = this.#state;
+    return {
+      version: 1,
+      name,
+      state: s.name,
+      generation: this.generation,
+      ...(s.name === 'open' ? { openRemainingMs: Math.max(0, s.until - now) } : {}),
+      reopens: this.#reopens,
+    };
+  }
+
+  #catchUp(now: number): void {
+    const s = this.#state;
+    if (s.name === 'open') {
+      if (now >= s.until)
+        this.#transition({ name: 'half-open', probes: [], successes: 0 }, 'recovery-timeout', now);
+    } else if (s.name === 'half-open') {
+      // A probe still running at its deadline counts as a failure: half-open cannot last forever.
+      const oldest = s.probes[0];
+      if (oldest !== undefined && now - oldest >= this.#probeDeadline)
+        this.#open(now, 'probe-deadline', this.#reopens + 1);
+    }
+  }
+
+  #open(now: number, reason: TransitionReason, reopens: number): void {
+    this.#reopens = reopens;
+    this.#transition({ name: 'open', until: now + this.#openDuration(reopens) }, reason, now);
+  }
+
+  #openDuration(reopens: number): number {
+    const b = this.#o.backoff;
+    const base = this.#o.recoveryTimeout;
+    if (b === undefined) return base;
+    const grown = Math.min(base * b.multiplier ** reopens, b.max);
+    return grown * (1 + b.jitter * (2 * this.#o.random() - 1));
+  }
+
+  /** The one place where state changes. */
+  #transition(to: State, reason: TransitionReason, now: number): void {
+    const from = this.#state.name;
+    if (!LEGAL[from].includes(to.name)) {
+      throw new Error(
+        `breaker "${this.#o.name}": illegal transition ${from} -> ${to.name} (${reason}); this is a bug`,
+      );
+    }
+    this.#state = to;
+    this.generation++;
+    this.#enteredAt = now;
+    if (to.name === 'closed') {
+      this.window.reset();
+      this.#reopens = 0;
+    }
+    this.#onTransition(from, to.name, reason, this.generation);
+  }
+
+  #restore(snap: BreakerSnapshot, now: number): void {
+    const states: readonly StateName[] = [
+      'closed',
+      'open',
+      'half-open',
+      'isolated',
+      'disabled',
+      'metrics-only',
+    ];
+    const given = snap as { version?: unknown; state?: unknown };
+    if (given.version !== 1 || !states.includes(snap.state)) {
+      throw new TypeError(
+        `invalid CircuitBreaker options: initialState must be a snapshot from toJSON() (got version ${String(given.version)}, state ${String(given.state)})`,
+      );
+    }
+    this.generation = Number.isInteger(snap.generation) && snap.generation >= 0 ? snap.generation : 0;
+    this.#reopens = Number.isInteger(snap.reopens) && snap.reopens >= 0 ? snap.reopens : 0;
+    switch (snap.state) {
+      case 'open':
+        this.#state = {
+          name: 'open',
+          until: now + Math.max(0, snap.openRemainingMs ?? this.#o.recoveryTimeout),
+        };
+        break;
+      case 'half-open':
+        this.#state = { name: 'half-open', probes: [], successes: 0 };
+        break;
+      case 'closed':
+        this.#state = CLOSED;
+        break;
+      default:
+        this.#state = { name: snap.state };
+    }
+  }
+}
+
+/** Probes are few (`halfOpenRequests`); admission order is start order, so the oldest is first. */
+function removeProbe(probes: number[], start: number): void {
+  const at = probes.indexOf(start);
+  if (at >= 0) probes.splice(at, 1);
+}

@@ -1,0 +1,72 @@
+import type { Window } from './window.js';
+
+/**
+ * A rolling time window of `buckets` equal buckets covering `duration` ms.
+ *
+ * Buckets are indexed by absolute bucket number (`floor(now / bucketMs)`) modulo the bucket count.
+ * Running totals make reads free; moving time forward subtracts each bucket that drops out, so a
+ * roll costs at most `buckets` steps however long the window or the idle period. The window
+ * therefore covers between `duration - bucketMs` and `duration` of history: whole buckets drop
+ * out as time moves.
+ */
+export class TimeWindow implements Window {
+  calls = 0;
+  failures = 0;
+  slowCalls = 0;
+  readonly #bucketMs: number;
+  readonly #size: number;
+  // Three counters per bucket, in one typed array: [calls, failures, slow] * size.
+  readonly #counts: Float64Array;
+  #head = -Infinity; // absolute number of the newest bucket
+
+  constructor(duration: number, buckets: number) {
+    this.#size = buckets;
+    this.#bucketMs = duration / buckets;
+    this.#counts = new Float64Array(buckets * 3);
+  }
+
+  record(now: number, failure: boolean, slow: boolean): void {
+    const bucket = Math.floor(now / this.#bucketMs);
+    if (bucket > this.#head) this.#advance(bucket);
+    // A clock never runs backwards; should a time land in an older bucket, the newest one counts it.
+    const at = (this.#head % this.#size) * 3;
+    const counts = this.#counts;
+    counts[at] = (counts[at] ?? 0) + 1;
+    this.calls++;
+    if (failure) {
+      counts[at + 1] = (counts[at + 1] ?? 0) + 1;
+      this.failures++;
+    }
+    if (slow) {
+      counts[at + 2] = (counts[at + 2] ?? 0) + 1;
+      this.slowCalls++;
+    }
+  }
+
+  roll(now: number): void {
+    const bucket = Math.floor(now / this.#bucketMs);
+    if (bucket > this.#head) this.#advance(bucket);
+  }
+
+  reset(): void {
+    this.#counts.fill(0);
+    this.calls = this.failures = this.slowCalls = 0;
+  }
+
+  #advance(bucket: number): void {
+    const steps = bucket - this.#head;
+    if (steps >= this.#size) {
+      this.reset();
+    } else {
+      const counts = this.#counts;
+      for (let b = this.#head + 1; b <= bucket; b++) {
+        const at = (b % this.#size) * 3;
+        this.calls -= counts[at] ?? 0;
+        this.failures -= counts[at + 1] ?? 0;
+        this.slowCalls -= counts[at + 2] ?? 0;
+        counts[at] = counts[at + 1] = counts[at + 2] = 0;
+      }
+    }
+    this.#head = bucket;
+  }
+}

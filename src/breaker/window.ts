@@ -1,0 +1,26 @@
+/**
+ * A window counts recent outcomes; it never decides anything (trip rules do). Three kinds
+ * implement one interface: a time window of buckets, a count window of the last N calls, and a
+ * consecutive-failure counter. Every operation is O(1) in the window's length (the time window
+ * touches at most its bucket count when time jumps).
+ */
+export interface Window {
+  /** Counted calls in the window. */
+  readonly calls: number;
+  /** Counted failures in the window. */
+  readonly failures: number;
+  /** Counted slow calls in the window. */
+  readonly slowCalls: number;
+  /** Records one outcome at time `now`. */
+  record(now: number, failure: boolean, slow: boolean): void;
+  /** Forgets what has aged out by `now` (time windows only; others ignore it). */
+  roll(now: number): void;
+  /** Forgets everything. */
+  reset(): void;
+}
+
+/** Window configuration as given in the breaker options. */
+export type WindowOptions =
+  | { readonly type: 'time'; readonly duration: number; readonly buckets?: number }
+  | { readonly type: 'count'; readonly size: number }
+  | { readonly type: 'consecutive' };

@@ -1,0 +1,130 @@
+/**
+ * Errors thrown by breakwater. Each has a stable `code`, the name of the policy that threw it,
+ * and a guard (`isCircuitOpenError`, ...) that works even when two copies of the package are
+ * installed, because it checks a `Symbol.for` brand rather than the class identity.
+ */
+
+const BRAND = Symbol.for('breakwater.error');
+
+/** The state a breaker was in when it rejected a call. */
+export type RejectingState = 'open' | 'half-open' | 'isolated';
+
+/** Base class of every error breakwater throws. */
+export class BreakwaterError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_CIRCUIT_OPEN`. */
+  readonly code: string;
+  /** Name of the breaker or policy that produced the error. */
+  readonly policy: string;
+
+  constructor(code: string, policy: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.policy = policy;
+    Object.defineProperty(this, BRAND, { value: code });
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * Runs `build` with stack capture switched off. Rejections in the open state happen at full
+ * load, and capturing a stack costs more than the rest of the rejection; the stack of an
+ * open-circuit error says nothing the `breaker` and `state` fields do not.
+ */
+function withoutStack<T>(build: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return build();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** A breaker rejected the call without running it. */
+export class CircuitOpenError extends BreakwaterError {
+  /** Name of the breaker. */
+  readonly breaker: string;
+  /** State that rejected the call. */
+  readonly state: RejectingState;
+  /**
+   * Milliseconds until the breaker admits probes again: `0` in half-open (probes are being
+   * admitted, all permits are taken), `Infinity` when isolated (no automatic recovery).
+   */
+  readonly retryAfterMs: number;
+
+  constructor(breaker: string, state: RejectingState, retryAfterMs: number) {
+    super(
+      'ERR_CIRCUIT_OPEN',
+      breaker,
+      state === 'half-open'
+        ? `circuit "${breaker}" is half-open and all probe permits are taken`
+        : state === 'isolated'
+          ? `circuit "${breaker}" is isolated`
+          : `circuit "${breaker}" is open (probes admitted in ${Math.ceil(retryAfterMs)} ms)`,
+    );
+    this.breaker = breaker;
+    this.state = state;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** Builds the error without capturing a stack trace (see the README's performance notes). */
+  static fast(breaker: string, state: RejectingState, retryAfterMs: number): CircuitOpenError {
+    return withoutStack(() => new CircuitOpenError(breaker, state, retryAfterMs));
+  }
+}
+
+/** A call took longer than its timeout; its `AbortSignal` was aborted. */
+export class CallTimeoutError extends BreakwaterError {
+  /** The timeout that expired, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(policy: string, timeoutMs: number) {
+    super('ERR_CALL_TIMEOUT', policy, `call through "${policy}" timed out after ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A bulkhead had no free slot and no room in its queue (or the queue wait expired). */
+export class BulkheadFullError extends BreakwaterError {
+  /** Concurrent executions allowed by the bulkhead. */
+  readonly maxConcurrent: number;
+  /** Queue length allowed by the bulkhead. */
+  readonly maxQueue: number;
+
+  constructor(policy: string, maxConcurrent: number, maxQueue: number, reason = 'is full') {
+    super(
+      'ERR_BULKHEAD_FULL',
+      policy,
+      `bulkhead "${policy}" ${reason} (${maxConcurrent} running, queue ${maxQueue})`,
+    );
+    this.maxConcurrent = maxConcurrent;
+    this.maxQueue = maxQueue;
+  }
+}
+
+function brandOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[BRAND] : undefined;
+}
+
+/** True for any error thrown by breakwater, from this copy of the package or another. */
+export function isBreakwaterError(value: unknown): value is BreakwaterError {
+  return typeof brandOf(value) === 'string';
+}
+
+/** True when `value` is a {@link CircuitOpenError}, from this copy of the package or another. */
+export function isCircuitOpenError(value: unknown): value is CircuitOpenError {
+  return brandOf(value) === 'ERR_CIRCUIT_OPEN';
+}
+
+/** True when `value` is a {@link CallTimeoutError}, from this copy of the package or another. */
+export function isCallTimeoutError(value: unknown): value is CallTimeoutError {
+  return brandOf(value) === 'ERR_CALL_TIMEOUT';
+}
+
+/** True when `value` is a {@link BulkheadFullError}, from this copy of the package or another. */
+export function isBulkheadFullError(value: unknown): value is BulkheadFullError {
+  return brandOf(value) === 'ERR_BULKHEAD_FULL';
+}

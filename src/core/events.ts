@@ -1,0 +1,75 @@
+/**
+ * Typed events with disposable subscriptions. Emitting to an event nobody listens to costs one
+ * property read, so the hot path can report everything without paying for it.
+ */
+
+/** A subscription handle: call `dispose()` (or use `using`) to unsubscribe. */
+export interface Disposable {
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** A listener for events of payload type `T`. */
+export type Listener<T> = (event: T) => void;
+
+/**
+ * Reports an error thrown by a listener without letting it reach the call that emitted the
+ * event: listeners observe, they never change the outcome of a call or a breaker.
+ */
+function reportListenerError(source: string, event: string, error: unknown): void {
+  const message = `breakwater: a "${event}" listener of "${source}" threw: ${
+    error instanceof Error ? (error.stack ?? error.message) : String(error)
+  }`;
+  const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
+  if (proc?.emitWarning)
+    proc.emitWarning(message, { type: 'BreakwaterListenerWarning', code: 'BREAKWATER_LISTENER' });
+  else console.warn(message);
+}
+
+/**
+ * A map of event names to listener lists for one event source. `EventMap` maps each name to its
+ * payload type.
+ */
+export class Emitter<EventMap extends object> {
+  readonly #source: string;
+  readonly #listeners: { [K in keyof EventMap]?: Listener<EventMap[K]>[] } = {};
+
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  /** Subscribes `listener` to `event`; the returned handle unsubscribes it. */
+  on<K extends keyof EventMap>(event: K, listener: Listener<EventMap[K]>): Disposable {
+    if (typeof listener !== 'function') {
+      throw new TypeError(`on("${String(event)}"): listener must be a function (got ${typeof listener})`);
+    }
+    // Copy on write: an emit in progress keeps iterating the list it started with.
+    this.#listeners[event] = [...(this.#listeners[event] ?? []), listener];
+    let live = true;
+    const dispose = (): void => {
+      if (!live) return;
+      live = false;
+      const left = (this.#listeners[event] ?? []).filter((l) => l !== listener);
+      this.#listeners[event] = left.length > 0 ? left : undefined;
+    };
+    return { dispose, [Symbol.dispose]: dispose };
+  }
+
+  /** True when at least one listener is subscribed to `event`; check before building a payload. */
+  has(event: keyof EventMap): boolean {
+    return this.#listeners[event] !== undefined;
+  }
+
+  /** Calls every listener of `event` with `payload`; a listener that throws is reported, not rethrown. */
+  emit<K extends keyof EventMap>(event: K, payload: EventMap[K]): void {
+    const list = this.#listeners[event];
+    if (list === undefined) return;
+    for (const listener of list) {
+      try {
+        listener(payload);
+      } catch (error) {
+        reportListenerError(this.#source, String(event), error);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Option validation that reports every problem at once. A checker collects violations by option
+ * name; `throwIfAny` raises a single error listing them all, a `TypeError` when any value has the
+ * wrong type and a `RangeError` when every value has the right type but a bad value.
+ */
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return 'an object';
+    }
+  }
+  return String(value);
+}
+
+export class OptionChecker {
+  readonly #subject: string;
+  readonly #problems: string[] = [];
+  #typeProblem = false;
+
+  constructor(subject: string) {
+    this.#subject = subject;
+  }
+
+  /** Records a problem with option `name` whose value is `value`. */
+  fail(name: string, value: unknown, expected: string, kind: 'type' | 'range' = 'range'): void {
+    this.#problems.push(`${name} must be ${expected} (got ${show(value)})`);
+    if (kind === 'type') this.#typeProblem = true;
+  }
+
+  /** Rejects keys of `options` that are not in `known` (plain JavaScript callers make typos). */
+  knownKeys(options: object, known: readonly string[], prefix = ''): void {
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) {
+        this.#problems.push(`${prefix}${key} is not a known option (known: ${known.join(', ')})`);
+        this.#typeProblem = true;
+      }
+    }
+  }
+
+  /** A number; `integer` and the bounds narrow it. Returns whether it passed. */
+  number(
+    name: string,
+    value: unknown,
+    rule: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean; allowInfinity?: boolean },
+  ): boolean {
+    if (typeof value !== 'number') {
+      this.fail(name, value, describe(rule), 'type');
+      return false;
+    }
+    const infinite = value === Infinity && rule.allowInfinity === true;
+    const bad =
+      Number.isNaN(value) ||
+      (!Number.isFinite(value) && !infinite) ||
+      (rule.integer === true && !infinite && !Number.isInteger(value)) ||
+      (rule.min !== undefined && (rule.minExclusive === true ? value <= rule.min : value < rule.min)) ||
+      (rule.max !== undefined && value > rule.max);
+    if (bad) this.fail(name, value, describe(rule));
+    return !bad;
+  }
+
+  /** A function, when present. */
+  func(name: string, value: unknown): boolean {
+    if (typeof value === 'function') return true;
+    this.fail(name, value, 'a function', 'type');
+    return false;
+  }
+
+  /** Throws one error naming every recorded problem, if there is any. */
+  throwIfAny(): void {
+    if (this.#problems.length === 0) return;
+    const message = `invalid ${this.#subject} options: ${this.#problems.join('; ')}`;
+    throw this.#typeProblem ? new TypeError(message) : new RangeError(message);
+  }
+}
+
+function describe(rule: {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  allowInfinity?: boolean;
+}): string {
+  const kind = rule.integer === true ? 'an integer' : 'a finite number';
+  const parts = [kind];
+  if (rule.min !== undefined) parts.push(rule.minExclusive === true ? `> ${rule.min}` : `>= ${rule.min}`);
+  if (rule.max !== undefined) parts.push(`<= ${rule.max}`);
+  let text = parts.join(' ');
+  if (rule.allowInfinity === true) text += ' (or Infinity)';
+  return text;
+}

@@ -1,0 +1,30 @@
+/**
+ * breakwater: a circuit breaker and the resilience policies around it.
+ *
+ * @packageDocumentation
+ */
+export { CircuitBreaker, type BreakerStats } from './breaker/circuit-breaker.js';
+export { circuitBreaker, breakerOf, type CircuitBreakerDecorator } from './breaker/decorator.js';
+export type { CircuitBreakerOptions, RecoveryBackoff } from './breaker/options.js';
+export type { BreakerEvents } from './breaker/events.js';
+export type { BreakerSnapshot } from './breaker/snapshot.js';
+export type { StateName, TransitionReason } from './breaker/state-machine.js';
+export type { TripReason } from './breaker/trip-rules.js';
+export type { WindowOptions } from './breaker/window.js';
+export type { BreakerTotals } from './breaker/runner.js';
+export type { Clock, TimerHandle } from './core/clock.js';
+export { systemClock } from './core/clock.js';
+export { type Random, systemRandom, seededRandom } from './core/random.js';
+export type { Disposable, Listener } from './core/events.js';
+export type { Policy, PolicyContext, ExecuteOptions, Protected } from './core/policy.js';
+export {
+  BreakwaterError,
+  CircuitOpenError,
+  CallTimeoutError,
+  BulkheadFullError,
+  isBreakwaterError,
+  isCircuitOpenError,
+  isCallTimeoutError,
+  isBulkheadFullError,
+  type RejectingState,
+} from './core/errors.js';

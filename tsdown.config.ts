@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsdown';
+
+const common = { dts: true, platform: 'node', target: 'node20', sourcemap: true } as const;
+
+export default defineConfig([
+  {
+    ...common,
+    entry: {
+      index: 'src/index.ts',
+      'testing/index': 'src/testing/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    clean: true,
+  },
+  {
+    ...common,
+    entry: { 'cli/bin': 'src/cli/bin.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: false,
+  },
+]);
