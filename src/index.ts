@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { CircuitBreaker, type BreakerStats } from './breaker/circuit-breaker.js';
+export { CircuitBreaker, type BreakerStats, type BreakerSource } from './breaker/circuit-breaker.js';
 export { circuitBreaker, breakerOf, type CircuitBreakerDecorator } from './breaker/decorator.js';
 export type { CircuitBreakerOptions, RecoveryBackoff } from './breaker/options.js';
 export type { BreakerEvents } from './breaker/events.js';
@@ -28,3 +28,4 @@ export {
   isBulkheadFullError,
   type RejectingState,
 } from './core/errors.js';
+export { Telemetry, type TelemetryEvent, type TelemetrySource, type CallOutcome } from './core/telemetry.js';

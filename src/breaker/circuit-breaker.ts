@@ -5,6 +5,7 @@ import { type CircuitBreakerOptions, resolveOptions } from './options.js';
 import { type BreakerTotals, Runner } from './runner.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { StateName } from './state-machine.js';
+import type { TelemetrySource } from '../core/telemetry.js';
 
 /** A point-in-time view of a breaker, from {@link CircuitBreaker.stats}. */
 export interface BreakerStats {
@@ -51,6 +52,7 @@ export class CircuitBreaker implements Policy {
     const resolved = resolveOptions(options);
     this.name = resolved.name;
     this.#r = new Runner(resolved);
+    resolved.telemetry?.register(breakerSource(this));
   }
 
   /**
@@ -143,4 +145,29 @@ export class CircuitBreaker implements Policy {
   toJSON(): BreakerSnapshot {
     return this.#r.machine.snapshot(this.#r.o.clock.now(), this.name);
   }
+}
+
+/** What a breaker shows on a telemetry stream: its name, its stats, and manual control. */
+export interface BreakerSource extends TelemetrySource<BreakerStats> {
+  readonly kind: 'breaker';
+  readonly breaker: CircuitBreaker;
+}
+
+/** The source object is held by the breaker (the stream holds it weakly), so they live and die together. */
+function breakerSource(breaker: CircuitBreaker): BreakerSource {
+  const source: BreakerSource = {
+    name: breaker.name,
+    kind: 'breaker',
+    breaker,
+    snapshot: () => breaker.stats,
+  };
+  Object.defineProperty(breaker, SOURCE, { value: source });
+  return source;
+}
+
+const SOURCE = Symbol('breakwater.source');
+
+/** The telemetry source of a breaker, if it reports into a stream (used by registries to unregister). */
+export function sourceOf(breaker: CircuitBreaker): BreakerSource | undefined {
+  return (breaker as unknown as Record<symbol, BreakerSource | undefined>)[SOURCE];
 }

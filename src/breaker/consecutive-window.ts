@@ -19,6 +19,11 @@ export class ConsecutiveWindow implements Window {
     }
   }
 
+  recordUntimedSuccess(): boolean {
+    this.calls = this.failures = this.slowCalls = 0;
+    return true;
+  }
+
   roll(): void {
     // Consecutive counts forget on success, not by age.
   }

@@ -33,6 +33,11 @@ export class CountWindow implements Window {
     this.#next = this.#next + 1 === ring.length ? 0 : this.#next + 1;
   }
 
+  recordUntimedSuccess(): boolean {
+    this.record(0, false, false);
+    return true;
+  }
+
   roll(): void {
     // Count windows forget by count, not by age.
   }

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Random, systemRandom } from '../core/random.js';
+import { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import { failureCountRule, failureRateRule, slowCallRateRule, type TripRule } from './trip-rules.js';
@@ -56,6 +57,8 @@ export interface CircuitBreakerOptions {
   readonly random?: Random;
   /** Start from a snapshot taken with `toJSON()`. */
   readonly initialState?: BreakerSnapshot;
+  /** A telemetry stream to report calls and transitions into (exporters and the dashboard read it). */
+  readonly telemetry?: Telemetry;
 }
 
 /** Options after defaults and validation. */
@@ -75,6 +78,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly random: Random;
   readonly initialState: BreakerSnapshot | undefined;
+  readonly telemetry: Telemetry | undefined;
 }
 
 const KNOWN = [
@@ -96,6 +100,7 @@ const KNOWN = [
   'clock',
   'random',
   'initialState',
+  'telemetry',
 ] as const;
 
 /** The largest delay a Node timer accepts. */
@@ -191,6 +196,10 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
     check.fail('initialState', o.initialState, 'a snapshot from toJSON()', 'type');
   }
 
+  if (o.telemetry !== undefined && !(o.telemetry instanceof Telemetry)) {
+    check.fail('telemetry', o.telemetry, 'a Telemetry stream', 'type');
+  }
+
   check.throwIfAny();
   return {
     name,
@@ -208,6 +217,7 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
     clock,
     random,
     initialState: o.initialState,
+    telemetry: o.telemetry,
   };
 }
 

@@ -2,6 +2,7 @@ import { CallTimeoutError, CircuitOpenError, type RejectingState } from '../core
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { Emitter } from '../core/events.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
+import type { CallOutcome } from '../core/telemetry.js';
 import type { BreakerEvents } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import { BreakerMachine, REJECTED, type StateName, type TransitionReason } from './state-machine.js';
@@ -78,39 +79,61 @@ export class Runner {
     generation: number,
   ): void => {
     if (this.events.has('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
+    const t = this.o.telemetry;
+    if (t?.active === true) {
+      t.emit({ type: 'transition', policy: this.o.name, kind: 'breaker', from, to, reason, generation });
+    }
   };
+
+  /** True when anyone listens to this breaker's events or its telemetry stream. */
+  get observed(): boolean {
+    return this.events.active || this.o.telemetry?.active === true;
+  }
+
+  /** Reports a call's outcome to the telemetry stream, if anyone listens there. */
+  #tell(outcome: CallOutcome, durationMs: number, slow: boolean): void {
+    const t = this.o.telemetry;
+    if (t?.active === true)
+      t.emit({ type: 'call', policy: this.o.name, kind: 'breaker', outcome, durationMs, slow });
+  }
 
   run<T>(fn: Protected<T>, args: readonly unknown[] = NO_ARGS, signal?: AbortSignal): Promise<T> {
     const m = this.machine;
     if (m.current === 'disabled') return this.#passThrough(fn, signal);
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
-    const start = this.o.clock.now();
-    const generation = m.admit(start);
-    if (generation === REJECTED) return this.#rejected(start, args);
+    if (this.deadlines !== undefined || signal !== undefined) {
+      const start = this.o.clock.now();
+      const generation = m.admit(start);
+      if (generation === REJECTED) return this.#rejected(start, args);
+      this.totals.calls++;
+      this.inFlight++;
+      return new GuardedCall<T>(this, fn, args, generation, start, signal).promise;
+    }
+    // The plain path (no timeout, no caller signal). A closed breaker with nothing that needs a
+    // time admits without the clock (`start` stays NaN) and counts a success untimed.
+    let start = NaN;
+    let generation = m.generation;
+    if (!m.untimedClosed || this.observed) {
+      start = this.o.clock.now();
+      generation = m.admit(start);
+      if (generation === REJECTED) return this.#rejected(start, args);
+    }
     this.totals.calls++;
     this.inFlight++;
-    if (this.deadlines === undefined && signal === undefined)
-      return this.#runPlain(fn, args, generation, start);
-    return new GuardedCall<T>(this, fn, args, generation, start, signal).promise;
+    let pending: T | PromiseLike<T>;
+    try {
+      pending = fn(this.plainContext);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return Promise.resolve(pending).then(
+      (value) => this.succeeded(value, generation, start),
+      (error: unknown) => this.failed(error, generation, start, args) as T,
+    );
   }
 
   async #passThrough<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
     return fn(signal === undefined ? this.plainContext : { signal });
-  }
-
-  async #runPlain<T>(
-    fn: Protected<T>,
-    args: readonly unknown[],
-    generation: number,
-    start: number,
-  ): Promise<T> {
-    let value: T;
-    try {
-      value = await fn(this.plainContext);
-    } catch (error) {
-      return (await this.failed(error, generation, start, args)) as T;
-    }
-    return this.succeeded(value, generation, start);
   }
 
   #rejected<T>(now: number, args: readonly unknown[]): Promise<T> {
@@ -119,6 +142,7 @@ export class Runner {
     const retryAfterMs = this.machine.retryAfterMs(now);
     const error = CircuitOpenError.fast(this.o.name, state, retryAfterMs);
     if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
+    this.#tell('rejected', NaN, false);
     if (this.o.fallback === undefined) return Promise.reject(error);
     try {
       return Promise.resolve(this.fallback(error, args) as T);
@@ -130,19 +154,32 @@ export class Runner {
   /** A resolved call: classify the result, record, report; returns the value. */
   succeeded<T>(value: T, generation: number, start: number): T {
     this.inFlight--;
+    const isResultFailure = this.o.isResultFailure;
+    const resultFailed = isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure');
+    // An untimed admission (start is NaN) in the closed state: count without reading the clock.
+    if (
+      !resultFailed &&
+      Number.isNaN(start) &&
+      !this.observed &&
+      this.machine.countUntimedSuccess(generation)
+    ) {
+      this.totals.successes++;
+      return value;
+    }
     const now = this.o.clock.now();
     const durationMs = now - start;
     const slow = durationMs >= this.o.slowCallDuration;
-    const isResultFailure = this.o.isResultFailure;
-    if (isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure')) {
+    if (resultFailed) {
       this.totals.failures++;
       this.machine.record(generation, start, now, true);
       if (this.events.has('failure'))
         this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
+      this.#tell('failure', durationMs, slow);
     } else {
       this.totals.successes++;
       this.machine.record(generation, start, now, false);
       if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
+      this.#tell('success', durationMs, slow);
     }
     return value;
   }
@@ -158,18 +195,14 @@ export class Runner {
       this.machine.release(generation, start);
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
+      this.#tell('ignored', durationMs, false);
       throw error;
     }
     this.totals.failures++;
     this.machine.record(generation, start, now, true);
-    if (this.events.has('failure')) {
-      this.events.emit('failure', {
-        durationMs,
-        slow: durationMs >= this.o.slowCallDuration,
-        generation,
-        error,
-      });
-    }
+    const slow = durationMs >= this.o.slowCallDuration;
+    if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
+    this.#tell('failure', durationMs, slow);
     return this.fallback(error, args);
   }
 
@@ -184,8 +217,9 @@ export class Runner {
     const now = this.o.clock.now();
     this.totals.timeouts++;
     this.machine.record(generation, start, now, true);
-    if (this.events.has('timeout'))
-      this.events.emit('timeout', { durationMs: now - start, timeoutMs, generation });
+    const durationMs = now - start;
+    if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
+    this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
     const error = new CallTimeoutError(this.o.name, timeoutMs);
     return { error, answer: () => this.fallback(error, args) };
   }
@@ -195,13 +229,11 @@ export class Runner {
     this.inFlight--;
     this.totals.ignored++;
     this.machine.release(generation, start);
-    if (this.events.has('ignored')) {
-      this.events.emit('ignored', {
-        durationMs: this.o.clock.now() - start,
-        error: reason,
-        aborted: true,
-        generation,
-      });
+    if (this.observed) {
+      const durationMs = this.o.clock.now() - start;
+      if (this.events.has('ignored'))
+        this.events.emit('ignored', { durationMs, error: reason, aborted: true, generation });
+      this.#tell('ignored', durationMs, false);
     }
   }
 
@@ -211,6 +243,8 @@ export class Runner {
     if (fallback === undefined) throw error;
     this.totals.fallbacks++;
     if (this.events.has('fallback')) this.events.emit('fallback', { error });
+    const t = this.o.telemetry;
+    if (t?.active === true) t.emit({ type: 'fallback', policy: this.o.name, kind: 'breaker' });
     return fallback(error, ...args);
   }
 }

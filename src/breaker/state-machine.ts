@@ -82,12 +82,18 @@ export class BreakerMachine {
   readonly #o: ResolvedOptions;
   readonly #probeDeadline: number;
   readonly #onTransition: TransitionHook;
+  /** True when a success can change a decision (rate or slow-call rules), so it must be timed. */
+  readonly #successesDecide: boolean;
+  #untimed = 0;
 
   constructor(options: ResolvedOptions, now: number, onTransition: TransitionHook) {
     this.#o = options;
     this.window = makeWindow(options.window);
     this.#probeDeadline = options.timeout === false ? options.recoveryTimeout : options.timeout;
     this.#onTransition = onTransition;
+    this.#successesDecide =
+      options.rules.some((rule) => rule.reason !== 'failure-threshold') ||
+      options.slowCallDuration !== Infinity;
     this.#enteredAt = now;
     if (options.initialState) this.#restore(options.initialState, now);
   }
@@ -141,6 +147,7 @@ export class BreakerMachine {
     switch (s.name) {
       case 'closed': {
         this.window.record(now, failure, now - start >= this.#o.slowCallDuration);
+        if (!failure && !this.#successesDecide) return; // only failures move the count rule
         const reason = firstTripping(this.#o.rules, this.window);
         if (reason !== undefined) this.#open(now, reason, 0);
         return;
@@ -159,6 +166,25 @@ export class BreakerMachine {
       default:
         return;
     }
+  }
+
+  /** True when a closed-state call may be admitted and settled without reading the clock. */
+  get untimedClosed(): boolean {
+    return this.#state.name === 'closed' && !this.#successesDecide;
+  }
+
+  /**
+   * Counts a success of a call admitted in the closed state without a clock reading. This is the
+   * hot path's shortcut: when no rate or slow-call rule is configured a success cannot change a
+   * decision, so the window files it in its newest bucket instead of reading the clock (every
+   * 64th such success is timed, to keep the newest bucket current). Returns false when the caller
+   * must read the clock and call `record` instead.
+   */
+  countUntimedSuccess(generation: number): boolean {
+    if (generation !== this.generation || this.#state.name !== 'closed')
+      return generation !== this.generation;
+    if ((++this.#untimed & 63) === 0) return false;
+    return this.window.recordUntimedSuccess();
   }
 
   /** Releases the permit of an admitted call whose outcome is not counted (ignored error, caller abort). */

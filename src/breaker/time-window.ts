@@ -43,6 +43,14 @@ export class TimeWindow implements Window {
     }
   }
 
+  recordUntimedSuccess(): boolean {
+    if (this.#head === -Infinity) return false;
+    const at = (this.#head % this.#size) * 3;
+    this.#counts[at] = (this.#counts[at] ?? 0) + 1;
+    this.calls++;
+    return true;
+  }
+
   roll(now: number): void {
     const bucket = Math.floor(now / this.#bucketMs);
     if (bucket > this.#head) this.#advance(bucket);

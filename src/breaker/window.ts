@@ -13,6 +13,11 @@ export interface Window {
   readonly slowCalls: number;
   /** Records one outcome at time `now`. */
   record(now: number, failure: boolean, slow: boolean): void;
+  /**
+   * Counts a success without a clock reading, in the newest bucket the window has seen; returns
+   * false when it cannot (a time window that has not seen a time yet). See `BreakerMachine.countUntimedSuccess`.
+   */
+  recordUntimedSuccess(): boolean;
   /** Forgets what has aged out by `now` (time windows only; others ignore it). */
   roll(now: number): void;
   /** Forgets everything. */

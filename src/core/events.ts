@@ -33,6 +33,7 @@ function reportListenerError(source: string, event: string, error: unknown): voi
 export class Emitter<EventMap extends object> {
   readonly #source: string;
   readonly #listeners: { [K in keyof EventMap]?: Listener<EventMap[K]>[] } = {};
+  #count = 0;
 
   constructor(source: string) {
     this.#source = source;
@@ -45,14 +46,21 @@ export class Emitter<EventMap extends object> {
     }
     // Copy on write: an emit in progress keeps iterating the list it started with.
     this.#listeners[event] = [...(this.#listeners[event] ?? []), listener];
+    this.#count++;
     let live = true;
     const dispose = (): void => {
       if (!live) return;
       live = false;
+      this.#count--;
       const left = (this.#listeners[event] ?? []).filter((l) => l !== listener);
       this.#listeners[event] = left.length > 0 ? left : undefined;
     };
     return { dispose, [Symbol.dispose]: dispose };
+  }
+
+  /** True when any listener is subscribed to any event. */
+  get active(): boolean {
+    return this.#count > 0;
   }
 
   /** True when at least one listener is subscribed to `event`; check before building a payload. */
