@@ -218,8 +218,8 @@ export class BreakerMachine {
     const b = this.#o.backoff;
     const base = this.#o.recoveryTimeout;
     if (b === undefined) return base;
-    const grown = Math.min(base * b.multiplier ** reopens, b.max);
-    return grown * (1 + b.jitter * (2 * this.#o.random() - 1));
+    // The cap applies last: `max` is an upper bound of the open duration, jitter included.
+    return Math.min(base * b.multiplier ** reopens * (1 + b.jitter * (2 * this.#o.random() - 1)), b.max);
   }
 
   /** The one place where state changes. */
