@@ -155,7 +155,7 @@ export class Runner {
     const isFailure = this.o.isFailure;
     if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
       this.totals.ignored++;
-      this.machine.release(generation, start);
+      this.machine.release(generation, start, now);
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
       throw error;
@@ -194,10 +194,11 @@ export class Runner {
   aborted(reason: unknown, generation: number, start: number): void {
     this.inFlight--;
     this.totals.ignored++;
-    this.machine.release(generation, start);
+    const now = this.o.clock.now();
+    this.machine.release(generation, start, now);
     if (this.events.has('ignored')) {
       this.events.emit('ignored', {
-        durationMs: this.o.clock.now() - start,
+        durationMs: now - start,
         error: reason,
         aborted: true,
         generation,
