@@ -192,7 +192,7 @@ export class Runner {
     const isFailure = this.o.isFailure;
     if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
       this.totals.ignored++;
-      this.machine.release(generation, start);
+      this.machine.release(generation, start, now);
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
       this.#tell('ignored', durationMs, false);
@@ -228,9 +228,10 @@ export class Runner {
   aborted(reason: unknown, generation: number, start: number): void {
     this.inFlight--;
     this.totals.ignored++;
-    this.machine.release(generation, start);
+    const now = this.o.clock.now();
+    this.machine.release(generation, start, now);
     if (this.observed) {
-      const durationMs = this.o.clock.now() - start;
+      const durationMs = now - start;
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error: reason, aborted: true, generation });
       this.#tell('ignored', durationMs, false);

@@ -142,6 +142,8 @@ export class BreakerMachine {
 
   /** Reports a counted outcome of a call admitted at `start` in `generation`. */
   record(generation: number, start: number, now: number, failure: boolean): void {
+    // A probe whose deadline passed before this outcome arrived already counted as a failure.
+    if (this.#state.name === 'half-open') this.#catchUp(now);
     if (generation !== this.generation) return; // a late result: totals only, counted by the caller
     const s = this.#state;
     switch (s.name) {
@@ -188,7 +190,8 @@ export class BreakerMachine {
   }
 
   /** Releases the permit of an admitted call whose outcome is not counted (ignored error, caller abort). */
-  release(generation: number, start: number): void {
+  release(generation: number, start: number, now: number): void {
+    if (this.#state.name === 'half-open') this.#catchUp(now);
     const s = this.#state;
     if (generation === this.generation && s.name === 'half-open') removeProbe(s.probes, start);
   }
@@ -223,15 +226,19 @@ export class BreakerMachine {
   }
 
   #catchUp(now: number): void {
-    const s = this.#state;
-    if (s.name === 'open') {
-      if (now >= s.until)
-        this.#transition({ name: 'half-open', probes: [], successes: 0 }, 'recovery-timeout', now);
-    } else if (s.name === 'half-open') {
+    for (;;) {
+      const s = this.#state;
+      if (s.name === 'open') {
+        if (now >= s.until)
+          this.#transition({ name: 'half-open', probes: [], successes: 0 }, 'recovery-timeout', now);
+        return;
+      }
       // A probe still running at its deadline counts as a failure: half-open cannot last forever.
-      const oldest = s.probes[0];
-      if (oldest !== undefined && now - oldest >= this.#probeDeadline)
-        this.#open(now, 'probe-deadline', this.#reopens + 1);
+      // The circuit re-opened at that deadline, not when someone looked, so the open duration
+      // counts from there and may already have elapsed (then the loop goes on to half-open).
+      const oldest = s.name === 'half-open' ? s.probes[0] : undefined;
+      if (oldest === undefined || now - oldest < this.#probeDeadline) return;
+      this.#open(oldest + this.#probeDeadline, 'probe-deadline', this.#reopens + 1);
     }
   }
 
@@ -244,8 +251,8 @@ export class BreakerMachine {
     const b = this.#o.backoff;
     const base = this.#o.recoveryTimeout;
     if (b === undefined) return base;
-    const grown = Math.min(base * b.multiplier ** reopens, b.max);
-    return grown * (1 + b.jitter * (2 * this.#o.random() - 1));
+    // The cap applies last: `max` is an upper bound of the open duration, jitter included.
+    return Math.min(base * b.multiplier ** reopens * (1 + b.jitter * (2 * this.#o.random() - 1)), b.max);
   }
 
   /** The one place where state changes. */

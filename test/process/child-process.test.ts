@@ -1,0 +1,42 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runFixture } from './run-fixture.js';
+
+beforeAll(() => {
+  ensureBuilt();
+}, 180_000);
+
+describe('process lifecycle (DESIGN 10)', () => {
+  it('process — exits at once after calls with a 10 s timeout left deadline timers armed', async () => {
+    const child = await runFixture('exit-promptly.js');
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const report = JSON.parse(child.stdout) as { done: boolean; states: string[]; inFlight: number };
+    expect(report).toMatchObject({ done: true, inFlight: 1 });
+    expect(report.states.slice(0, 3)).toEqual(['closed', 'open', 'isolated']);
+    expect(child.ms).toBeLessThan(2_000);
+  });
+
+  it('process — a dropped breaker is garbage-collected, whatever its timers and state', async () => {
+    const child = await runFixture('gc-collects-breaker.js', ['--expose-gc']);
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const report = JSON.parse(child.stdout) as { names: string[]; collected: string[] };
+    expect(report.names).toHaveLength(4);
+    expect(report.collected).toEqual([...report.names].sort());
+  });
+
+  it('process — functions rejecting after their timeout or abort raise no unhandled rejection', async () => {
+    const child = await runFixture('late-rejection.js', ['--unhandled-rejections=strict']);
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const report = JSON.parse(child.stdout) as { answers: string[]; totals: Record<string, number> };
+    expect(report.answers).toEqual([
+      'ERR_CALL_TIMEOUT',
+      'ERR_CALL_TIMEOUT',
+      'ERR_CALL_TIMEOUT',
+      'value fallback',
+      'caller abort',
+    ]);
+    expect(report.totals).toMatchObject({ calls: 4, timeouts: 3, ignored: 1 });
+  });
+});
