@@ -150,7 +150,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     const options = { ...o.defaults, name, clock: o.defaults.clock ?? o.clock };
     if (o.create === undefined) return new CircuitBreaker(options);
     const breaker = o.create(key, options);
-    if (!(breaker instanceof CircuitBreaker)) {
+    if (!isBreaker(breaker)) {
       throw new TypeError(
         `BreakerRegistry: create("${key}") must return a CircuitBreaker (got ${typeof breaker})`,
       );
@@ -190,6 +190,18 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     this.#entries.delete(key);
     if (this.#events.has('evicted')) this.#events.emit('evicted', { key, breaker: entry.breaker, reason });
   }
+}
+
+/** Duck-typed, so that a breaker from another copy of the package is accepted. */
+function isBreaker(value: unknown): value is CircuitBreaker {
+  const b = value as Partial<CircuitBreaker> | null;
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.execute === 'function' &&
+    typeof b.reset === 'function' &&
+    'stats' in b
+  );
 }
 
 /** Only a closed breaker with nothing in flight may go: anything else holds information. */
