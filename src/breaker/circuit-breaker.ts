@@ -1,7 +1,7 @@
 import type { Disposable, Listener } from '../core/events.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { BreakerEvents } from './events.js';
-import { type CircuitBreakerOptions, resolveOptions } from './options.js';
+import { type CircuitBreakerOptions, MAX_TIMER_MS, resolveOptions } from './options.js';
 import { type BreakerTotals, Runner } from './runner.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { StateName } from './state-machine.js';
@@ -119,6 +119,21 @@ export class CircuitBreaker implements Policy {
   /** Subscribes to an event; the returned handle unsubscribes. A throwing listener never affects calls. */
   on<K extends keyof BreakerEvents>(event: K, listener: Listener<BreakerEvents[K]>): Disposable {
     return this.#r.events.on(event, listener);
+  }
+
+  /**
+   * While the circuit is open, keeps it open for at least `ms` more milliseconds: use it when the
+   * dependency says how long it needs, e.g. an HTTP `Retry-After`. It never shortens the open
+   * period, is not a transition (no event, same `generation`) and does nothing in any other
+   * state. Returns whether the open period was lengthened.
+   */
+  extendOpen(ms: number): boolean {
+    if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_TIMER_MS)) {
+      throw new RangeError(
+        `breaker "${this.name}": extendOpen(ms) needs a number of ms in [0, ${MAX_TIMER_MS}] (got ${String(ms)})`,
+      );
+    }
+    return this.#r.machine.extendOpen(this.#r.o.clock.now(), ms);
   }
 
   /** Rejects every call (`CircuitOpenError`, state `isolated`) until `reset()`. */

@@ -140,6 +140,18 @@ export class BreakerMachine {
     return s.name === 'isolated' ? Infinity : 0;
   }
 
+  /**
+   * While open, keeps the circuit open until at least `now + ms` (never shortens it). Not a
+   * transition: same state, same generation. Returns whether the open period was lengthened.
+   */
+  extendOpen(now: number, ms: number): boolean {
+    this.#catchUp(now);
+    const s = this.#state;
+    if (s.name !== 'open' || now + ms <= s.until) return false;
+    this.#state = { name: 'open', until: now + ms };
+    return true;
+  }
+
   /** Reports a counted outcome of a call admitted at `start` in `generation`. */
   record(generation: number, start: number, now: number, failure: boolean): void {
     // A probe whose deadline passed before this outcome arrived already counted as a failure.

@@ -1,0 +1,22 @@
+import type { CircuitBreaker } from '../breaker/circuit-breaker.js';
+
+/** Why a breaker left a {@link BreakerRegistry}. */
+export type EvictionReason = 'idle' | 'capacity' | 'delete' | 'clear';
+
+/** Events of a {@link BreakerRegistry}. */
+export interface RegistryEvents {
+  /** A breaker was created for `key` and registered. */
+  added: { readonly key: string; readonly breaker: CircuitBreaker };
+  /**
+   * A breaker left the registry: unused for `idleTtl` (`idle`), the least recently used one
+   * made room for a new key (`capacity`), or `delete(key)` / `clear()` removed it. Exporters
+   * drop its series here.
+   */
+  evicted: { readonly key: string; readonly breaker: CircuitBreaker; readonly reason: EvictionReason };
+  /**
+   * The registry was full of breakers it may not evict (open, half-open, manually held, or with
+   * calls in flight), so `get(key)` returned a working breaker that is **not** registered: the
+   * next `get(key)` creates another one. Frequent overflows mean `maxBreakers` is too small.
+   */
+  overflow: { readonly key: string; readonly breaker: CircuitBreaker };
+}
