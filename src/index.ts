@@ -29,3 +29,9 @@ export {
   type RejectingState,
 } from './core/errors.js';
 export { Telemetry, type TelemetryEvent, type TelemetrySource, type CallOutcome } from './core/telemetry.js';
+export {
+  BreakerRegistry,
+  type BreakerRegistryOptions,
+  type EvictionReason,
+  type RegistryEvents,
+} from './registry/index.js';

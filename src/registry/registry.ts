@@ -1,4 +1,4 @@
-import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import { CircuitBreaker, sourceOf } from '../breaker/circuit-breaker.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
 import type { EvictionReason, RegistryEvents } from './events.js';
 import {
@@ -188,6 +188,9 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
 
   #remove(key: string, entry: Entry, reason: EvictionReason): void {
     this.#entries.delete(key);
+    // An evicted breaker leaves the telemetry stream too, so exporters drop its label sets.
+    const source = sourceOf(entry.breaker);
+    if (source !== undefined) this.#o.defaults.telemetry?.unregister(source);
     if (this.#events.has('evicted')) this.#events.emit('evicted', { key, breaker: entry.breaker, reason });
   }
 }
