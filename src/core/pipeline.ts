@@ -79,13 +79,15 @@ class ComposedPolicy implements Pipeline<unknown> {
     // Built once, innermost first: each policy runs the rest of the pipeline as its function. The
     // context a policy hands over is passed on as the next policy's options, so its signal is read
     // only if a policy needs it.
-    this.#run = policies.reduceRight<Run | undefined>(
+    const run = policies.reduceRight<Run | undefined>(
       (inner, policy) =>
         inner === undefined
           ? (fn, options) => policy.execute(fn, options)
           : (fn, options) => policy.execute((context: PolicyContext) => inner(fn, context), options),
       undefined,
-    ) as Run;
+    );
+    if (run === undefined) throw new TypeError('pipeline(...policies) needs at least one policy');
+    this.#run = run;
   }
 
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<unknown> {
