@@ -1,4 +1,4 @@
-import type { AnsweringPolicy } from '../core/pipeline.js';
+import type { AnswerOf } from '../core/pipeline.js';
 
 const POLICY = Symbol.for('breakwater.policy');
 
@@ -44,7 +44,7 @@ export interface ProtectDecorator<F = never> {
  * }
  * const guarded = protect(resilient)(fetchStock);
  */
-export function protect<F = never>(policy: Wrapper<F> | AnsweringPolicy<F>): ProtectDecorator<F> {
+export function protect<P extends Wrapper<unknown>>(policy: P): ProtectDecorator<AnswerOf<P>> {
   if (
     typeof policy !== 'object' ||
     (policy as unknown) === null ||
@@ -54,14 +54,9 @@ export function protect<F = never>(policy: Wrapper<F> | AnsweringPolicy<F>): Pro
   }
   function apply(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
     if (typeof target === 'function' && context === undefined) return guard(target as AnyFunction, policy);
-    if (
-      typeof target === 'function' &&
-      typeof context === 'object' &&
-      context !== null &&
-      'kind' in context
-    ) {
+    if (typeof context === 'object' && context !== null && 'kind' in context) {
       const ctx = context as { kind: string; name: string | symbol };
-      if (ctx.kind !== 'method') {
+      if (ctx.kind !== 'method' || typeof target !== 'function') {
         throw new TypeError(
           `@protect decorates methods and functions, not a ${ctx.kind} (${String(ctx.name)})`,
         );
@@ -80,7 +75,7 @@ export function protect<F = never>(policy: Wrapper<F> | AnsweringPolicy<F>): Pro
       'protect(...) must be applied to a function, or used as a method decorator (standard or experimentalDecorators)',
     );
   }
-  return apply as ProtectDecorator<F>;
+  return apply as ProtectDecorator<AnswerOf<P>>;
 }
 
 function guard(fn: AnyFunction, policy: Wrapper<unknown>): AnyFunction {

@@ -130,6 +130,8 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   readonly maxAttempts: number;
   /** Where requests wait. */
   readonly storage: QueueStorage<P>;
+  /** Type-level marker: calls may resolve with a receipt instead of the function's result. */
+  declare readonly answers?: QueuedReceipt;
   readonly #o: QueueForLaterOptions<P, A>;
   readonly #clock: Clock;
   readonly #batchSize: number;
@@ -202,13 +204,15 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   }
 
   /** Returns a function with `fn`'s parameters whose failed calls are queued (payload from the `payload` option). */
-  wrap<R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<Awaited<R> | QueuedReceipt> {
+  wrap<B extends A, R>(
+    fn: (...args: B) => R | PromiseLike<R>,
+  ): (...args: B) => Promise<Awaited<R> | QueuedReceipt> {
     if (typeof fn !== 'function')
       throw new TypeError(`queueForLater "${this.name}": wrap(fn) needs a function`);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     const toPayload = this.#o.payload ?? ((...args: A) => args as unknown as P);
-    return function (this: unknown, ...args: A): Promise<Awaited<R> | QueuedReceipt> {
+    return function (this: unknown, ...args: B): Promise<Awaited<R> | QueuedReceipt> {
       return self.execute(() => fn.apply(this, args), { payload: toPayload(...args) }) as Promise<
         Awaited<R> | QueuedReceipt
       >;

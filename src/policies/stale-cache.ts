@@ -121,11 +121,11 @@ export class StaleCache<A extends unknown[] = unknown[]> {
   }
 
   /** Returns a function with `fn`'s parameters whose calls are keyed by the `key` option; `this` is passed on. */
-  wrap<R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<Awaited<R>> {
+  wrap<B extends A, R>(fn: (...args: B) => R | PromiseLike<R>): (...args: B) => Promise<Awaited<R>> {
     if (typeof fn !== 'function') throw new TypeError(`staleCache "${this.name}": wrap(fn) needs a function`);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    return function (this: unknown, ...args: A): Promise<Awaited<R>> {
+    return function (this: unknown, ...args: B): Promise<Awaited<R>> {
       return self.execute(() => fn.apply(this, args), { key: self.#key(...args) }) as Promise<Awaited<R>>;
     };
   }
