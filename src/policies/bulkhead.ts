@@ -1,0 +1,163 @@
+import { type Clock, systemClock } from '../core/clock.js';
+import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
+import { BulkheadFullError } from '../core/errors.js';
+import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
+import { OptionChecker } from '../core/validate.js';
+import { checkClock, checkName, checkObject, Contexts, MAX_DELAY_MS } from './common.js';
+
+/** Options of {@link bulkhead}. */
+export interface BulkheadOptions {
+  /** Calls allowed to run at once (an integer ≥ 1). Required. */
+  readonly maxConcurrent: number;
+  /** Calls allowed to wait for a slot (an integer ≥ 0). Default `0`: no queue, reject at once. */
+  readonly maxQueue?: number;
+  /** Ms a queued call may wait before it is rejected with `BulkheadFullError`. Default: no limit. */
+  readonly queueTimeout?: number;
+  /** Label in `BulkheadFullError`. Default `'bulkhead'`. */
+  readonly name?: string;
+  /** Time source for `queueTimeout`. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Limits concurrency: at most `maxConcurrent` calls run at once, up to `maxQueue` more wait in
+ * FIFO order, and the rest are rejected at once with `BulkheadFullError`. One slow dependency
+ * then holds a bounded share of the process (sockets, memory, event loop) instead of all of it.
+ *
+ * - A slot is freed only when the function's promise really settles, not when the caller gives
+ *   up: put the bulkhead *inside* a timeout so the caller is answered at the deadline while the
+ *   slot stays taken until the work has stopped.
+ * - A queued call whose caller aborts leaves the queue at once, with the abort reason.
+ * - `queueTimeout`: a queued call still waiting after that long is rejected with
+ *   `BulkheadFullError` (message "queue timeout"); all queued calls share one timer.
+ *
+ * @example
+ * const pool = bulkhead({ maxConcurrent: 10, maxQueue: 50, queueTimeout: 1_000 });
+ * await pool.execute(({ signal }) => render(page, { signal }));
+ */
+export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
+  return new BulkheadPolicy(options);
+}
+
+/** The policy made by {@link bulkhead}. */
+export class BulkheadPolicy implements Policy {
+  /** Label in `BulkheadFullError`. */
+  readonly name: string;
+  /** Calls allowed to run at once. */
+  readonly maxConcurrent: number;
+  /** Calls allowed to wait. */
+  readonly maxQueue: number;
+  readonly #queueTimeout: number | undefined;
+  readonly #clock: Clock;
+  readonly #deadlines: DeadlineQueue | undefined;
+  // A Set keeps insertion order (FIFO) and deletes in O(1) (an aborted call leaves from anywhere).
+  readonly #queue = new Set<Waiter>();
+  readonly #contexts = new Contexts();
+  #running = 0;
+
+  constructor(options: BulkheadOptions) {
+    const check = new OptionChecker('bulkhead');
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      check.fail('options', options, 'an object with maxConcurrent', 'type');
+      check.throwIfAny();
+    }
+    checkObject(check, options, ['maxConcurrent', 'maxQueue', 'queueTimeout', 'name', 'clock']);
+    const o = options;
+    this.name = checkName(check, o.name, 'bulkhead');
+    check.number('maxConcurrent', o.maxConcurrent, { integer: true, min: 1 });
+    this.maxConcurrent = o.maxConcurrent;
+    this.maxQueue = o.maxQueue ?? 0;
+    check.number('maxQueue', this.maxQueue, { integer: true, min: 0, allowInfinity: true });
+    if (o.queueTimeout !== undefined)
+      check.number('queueTimeout', o.queueTimeout, { min: 0, minExclusive: true, max: MAX_DELAY_MS });
+    this.#queueTimeout = o.queueTimeout;
+    this.#clock = o.clock ?? systemClock;
+    checkClock(check, this.#clock);
+    check.throwIfAny();
+    this.#deadlines = o.queueTimeout === undefined ? undefined : new DeadlineQueue(this.#clock);
+  }
+
+  /** Calls running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Calls waiting for a slot now. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Runs `fn` when a slot is free; rejects with `BulkheadFullError` when neither a slot nor the queue has room. */
+  execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(new TypeError(`bulkhead "${this.name}": execute(fn) needs a function`));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
+    if (this.#running < this.maxConcurrent) return this.#run(fn, signal);
+    if (this.#queue.size >= this.maxQueue) {
+      return Promise.reject(new BulkheadFullError(this.name, this.maxConcurrent, this.maxQueue));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = {
+        deadline: this.#clock.now() + (this.#queueTimeout ?? Infinity),
+        prev: undefined,
+        next: undefined,
+        start: () => {
+          this.#leave(waiter, signal);
+          this.#run(fn, signal).then(resolve, reject);
+        },
+        expire: () => {
+          this.#leave(waiter, signal);
+          reject(
+            new BulkheadFullError(
+              this.name,
+              this.maxConcurrent,
+              this.maxQueue,
+              `queue timeout: no slot within ${this.#queueTimeout ?? Infinity} ms`,
+            ),
+          );
+        },
+        abort: () => {
+          this.#leave(waiter, signal);
+          reject(signal?.reason as unknown);
+        },
+      };
+      this.#queue.add(waiter);
+      this.#deadlines?.push(waiter);
+      signal?.addEventListener('abort', waiter.abort);
+    });
+  }
+
+  /** Returns a function with `fn`'s parameters that runs it under this policy; `this` is passed on. */
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<Awaited<R>> {
+    if (typeof fn !== 'function') throw new TypeError(`bulkhead "${this.name}": wrap(fn) needs a function`);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return function (this: unknown, ...args: A): Promise<Awaited<R>> {
+      return self.execute(() => fn.apply(this, args)) as Promise<Awaited<R>>;
+    };
+  }
+
+  async #run<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
+    this.#running++;
+    try {
+      return await fn(this.#contexts.for(signal));
+    } finally {
+      this.#running--;
+      this.#queue.values().next().value?.start();
+    }
+  }
+
+  #leave(waiter: Waiter, signal: AbortSignal | undefined): void {
+    this.#queue.delete(waiter);
+    this.#deadlines?.remove(waiter);
+    signal?.removeEventListener('abort', waiter.abort);
+  }
+}
+
+/** A queued call. */
+interface Waiter extends Expiring {
+  start: () => void;
+  abort: () => void;
+}

@@ -1,0 +1,327 @@
+import { type Clock, systemClock } from '../core/clock.js';
+import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
+import type { Disposable } from '../core/events.js';
+import type { AnsweringPolicy } from '../core/pipeline.js';
+import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
+import { OptionChecker } from '../core/validate.js';
+import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
+import { QueueFullError } from './queue-full-error.js';
+import { type DeadLetter, MemoryQueueStorage, type QueuedItem, type QueueStorage } from './queue-storage.js';
+
+/**
+ * What a caller receives when its request was queued instead of answered. The request is stored
+ * and will be replayed (at least once) by `drain()`; the receipt's `id` matches the stored item.
+ */
+export interface QueuedReceipt {
+  readonly status: 'queued';
+  /** The stored item's id. */
+  readonly id: string;
+  /** Name of the queue. */
+  readonly queue: string;
+  /** The error that made the call fail (or be rejected). */
+  readonly reason: unknown;
+}
+
+/** True when `value` is a {@link QueuedReceipt}. */
+export function isQueuedReceipt(value: unknown): value is QueuedReceipt {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Partial<QueuedReceipt>).status === 'queued' &&
+    typeof (value as Partial<QueuedReceipt>).id === 'string'
+  );
+}
+
+/** What one `drain()` did. */
+export interface DrainReport {
+  /** Replays that succeeded (acknowledged and removed). */
+  readonly replayed: number;
+  /** Replays that failed and were put back for a later drain. */
+  readonly requeued: number;
+  /** Replays that failed for the `maxAttempts`-th time and went to the dead-letter list. */
+  readonly deadLettered: number;
+  /** Items put back without an attempt (the replay was refused by a breaker or bulkhead, or the drain was aborted). */
+  readonly deferred: number;
+}
+
+/** Something whose `stateChange` event says when a dependency is healthy again: a `CircuitBreaker`. */
+export interface StateChangeSource {
+  on(event: 'stateChange', listener: (event: { readonly to: string }) => void): Disposable;
+}
+
+/** Options of {@link queueForLater}. */
+export interface QueueForLaterOptions<P, A extends unknown[] = unknown[]> {
+  /** Performs a stored request again. Required. A rejection counts as a failed attempt. */
+  readonly replay: (payload: P, context: PolicyContext & { readonly attempt: number }) => unknown;
+  /** The payload of a call made through `wrap`, from its arguments. Default: the arguments array. */
+  readonly payload?: (...args: A) => P;
+  /** Where requests wait. Default: a `MemoryQueueStorage`. */
+  readonly storage?: QueueStorage<P>;
+  /** Requests held at most (queued + being replayed); more are refused with `QueueFullError`. Default `1_000`. */
+  readonly maxQueued?: number;
+  /** Replays of one request before it is dead-lettered. Default `5`. */
+  readonly maxAttempts?: number;
+  /** Called with each request moved to the dead-letter list and the error of its last replay. */
+  readonly onDeadLetter?: (item: DeadLetter<P>, error: unknown) => void;
+  /** Drain automatically whenever this breaker's state changes to `closed`. */
+  readonly breaker?: StateChangeSource;
+  /** Which errors queue the request. Default: every error (except a caller abort). */
+  readonly when?: (error: unknown) => boolean;
+  /** Items leased from the storage at a time while draining. Default `10`. */
+  readonly batchSize?: number;
+  /** Label in receipts and errors. Default `'queueForLater'`. */
+  readonly name?: string;
+  /** Time source for `enqueuedAt` / `deadAt`. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Per-call options of {@link QueueForLater.execute}. */
+export interface QueueExecuteOptions<P> extends ExecuteOptions {
+  /** The request to store if the call fails. */
+  readonly payload: P;
+}
+
+const KNOWN = [
+  'replay',
+  'payload',
+  'storage',
+  'maxQueued',
+  'maxAttempts',
+  'onDeadLetter',
+  'breaker',
+  'when',
+  'batchSize',
+  'name',
+  'clock',
+] as const;
+
+/**
+ * Stores a request that failed (or was rejected by an open circuit) and answers the caller with a
+ * {@link QueuedReceipt}; replays stored requests on `drain()`, and by itself when the given
+ * `breaker` closes. For work that may happen later (emails, webhooks, audit writes), not for
+ * answers the caller needs now.
+ *
+ * - **At least once**: an item leaves the storage only after its replay succeeded, so a crash
+ *   between the replay and the acknowledgement replays it again; make `replay` idempotent.
+ * - **Bounded**: at most `maxQueued` requests; a full queue rejects at the door with
+ *   `QueueFullError` (the caller learns at once), so nothing accepted is ever dropped.
+ * - **Dead letters**: each drain tries each item at most once; a failed replay goes back to the
+ *   tail with its attempt count; after `maxAttempts` failures it moves to the storage's
+ *   dead-letter list and to `onDeadLetter`. A replay refused by `CircuitOpenError` or
+ *   `BulkheadFullError` does not count as an attempt and ends the drain.
+ *
+ * @example
+ * const outbox = queueForLater({ replay: (mail: Mail) => mailer.send(mail), breaker, maxQueued: 10_000 });
+ * const send = outbox.wrap(breaker.wrap(mailer.send.bind(mailer)));
+ */
+export function queueForLater<P, A extends unknown[] = unknown[]>(
+  options: QueueForLaterOptions<P, A>,
+): QueueForLater<P, A> {
+  return new QueueForLater<P, A>(options);
+}
+
+/** The policy made by {@link queueForLater}. */
+export class QueueForLater<P, A extends unknown[] = unknown[]> implements Disposable {
+  /** Label in receipts and errors. */
+  readonly name: string;
+  /** Requests held at most. */
+  readonly maxQueued: number;
+  /** Replays of one request before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /** Where requests wait. */
+  readonly storage: QueueStorage<P>;
+  /** Type-level marker: calls may resolve with a receipt instead of the function's result. */
+  declare readonly answers?: QueuedReceipt;
+  readonly #o: QueueForLaterOptions<P, A>;
+  readonly #clock: Clock;
+  readonly #batchSize: number;
+  readonly #contexts = new Contexts();
+  readonly #subscription: Disposable | undefined;
+  #draining: Promise<DrainReport> | undefined;
+
+  constructor(options: QueueForLaterOptions<P, A>) {
+    const check = new OptionChecker('queueForLater');
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      check.fail('options', options, 'an object with replay', 'type');
+      check.throwIfAny();
+    }
+    checkObject(check, options, KNOWN);
+    const o = options;
+    this.name = checkName(check, o.name, 'queueForLater');
+    check.func('replay', o.replay);
+    for (const key of ['payload', 'onDeadLetter', 'when'] as const)
+      if (o[key] !== undefined) check.func(key, o[key]);
+    this.maxQueued = o.maxQueued ?? 1_000;
+    check.number('maxQueued', this.maxQueued, { integer: true, min: 1 });
+    this.maxAttempts = o.maxAttempts ?? 5;
+    check.number('maxAttempts', this.maxAttempts, { integer: true, min: 1 });
+    this.#batchSize = o.batchSize ?? 10;
+    check.number('batchSize', this.#batchSize, { integer: true, min: 1 });
+    const storage = o.storage ?? new MemoryQueueStorage<P>();
+    for (const method of ['append', 'take', 'ack', 'requeue', 'deadLetter', 'deadLetters', 'size'] as const) {
+      if (typeof (storage as Partial<QueueStorage<P>>)[method] !== 'function') {
+        check.fail(
+          'storage',
+          storage,
+          'a QueueStorage (append, take, ack, requeue, deadLetter, deadLetters, size)',
+          'type',
+        );
+        break;
+      }
+    }
+    if (o.breaker !== undefined && typeof (o.breaker as Partial<StateChangeSource>).on !== 'function')
+      check.fail('breaker', o.breaker, 'a CircuitBreaker (or anything with on("stateChange"))', 'type');
+    this.#clock = o.clock ?? systemClock;
+    checkClock(check, this.#clock);
+    check.throwIfAny();
+    this.storage = storage;
+    this.#o = o;
+    this.#subscription = o.breaker?.on('stateChange', (event) => {
+      if (event.to === 'closed') this.#autoDrain();
+    });
+  }
+
+  /**
+   * Runs `fn`; when it fails (and `when` agrees), stores `payload` and resolves with a
+   * {@link QueuedReceipt}. Rejects with `QueueFullError` when the queue is full, and with the
+   * error itself for a caller abort.
+   */
+  async execute<T>(fn: Protected<T>, options: QueueExecuteOptions<P>): Promise<T | QueuedReceipt> {
+    if (typeof fn !== 'function')
+      throw new TypeError(`queueForLater "${this.name}": execute(fn) needs a function`);
+    if (typeof options !== 'object' || !('payload' in options))
+      throw new TypeError(`queueForLater "${this.name}": execute(fn, { payload }) needs a payload`);
+    const signal = options.signal;
+    try {
+      return await fn(this.#contexts.for(signal));
+    } catch (error) {
+      if (isAborted(signal) || (this.#o.when !== undefined && !this.#o.when(error))) throw error;
+      const item = { payload: options.payload, attempts: 0, enqueuedAt: this.#clock.now() };
+      const id = await this.storage.append(item, this.maxQueued);
+      if (id === undefined) throw new QueueFullError(this.name, this.maxQueued, error);
+      return { status: 'queued', id, queue: this.name, reason: error };
+    }
+  }
+
+  /** Returns a function with `fn`'s parameters whose failed calls are queued (payload from the `payload` option). */
+  wrap<B extends A, R>(
+    fn: (...args: B) => R | PromiseLike<R>,
+  ): (...args: B) => Promise<Awaited<R> | QueuedReceipt> {
+    if (typeof fn !== 'function')
+      throw new TypeError(`queueForLater "${this.name}": wrap(fn) needs a function`);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    const toPayload = this.#o.payload ?? ((...args: A) => args as unknown as P);
+    return function (this: unknown, ...args: B): Promise<Awaited<R> | QueuedReceipt> {
+      return self.execute(() => fn.apply(this, args), { payload: toPayload(...args) }) as Promise<
+        Awaited<R> | QueuedReceipt
+      >;
+    };
+  }
+
+  /** A policy bound to one payload, for use in `pipeline(...)`. */
+  forPayload(payload: P): AnsweringPolicy<QueuedReceipt> & { readonly answers?: QueuedReceipt } {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      execute: <T>(fn: Protected<T>, options?: ExecuteOptions) =>
+        self.execute(fn, { payload, signal: options?.signal }),
+      wrap: <B extends unknown[], R>(fn: (...args: B) => R | PromiseLike<R>) =>
+        function (this: unknown, ...args: B): Promise<Awaited<R> | QueuedReceipt> {
+          return self.execute(() => fn.apply(this, args), { payload }) as Promise<Awaited<R> | QueuedReceipt>;
+        },
+    };
+  }
+
+  /** Requests held now (queued or being replayed). */
+  size(): Promise<number> {
+    return this.storage.size();
+  }
+
+  /** The dead-letter list, oldest first. */
+  deadLetters(): Promise<readonly DeadLetter<P>[]> {
+    return this.storage.deadLetters();
+  }
+
+  /**
+   * Replays the stored requests, oldest first, one at a time, each at most once per drain. A drain
+   * asked for while one runs returns the running one. `signal` ends it early (the rest stays queued).
+   */
+  drain(options: { readonly signal?: AbortSignal } = {}): Promise<DrainReport> {
+    this.#draining ??= this.#drain(options.signal).finally(() => {
+      this.#draining = undefined;
+    });
+    return this.#draining;
+  }
+
+  /** Stops listening to the breaker. Stored requests stay in the storage. */
+  dispose(): void {
+    this.#subscription?.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #autoDrain(): void {
+    this.drain().catch((error: unknown) => {
+      warn(`automatic drain of "${this.name}" failed`, error);
+    });
+  }
+
+  async #drain(signal: AbortSignal | undefined): Promise<DrainReport> {
+    const report = { replayed: 0, requeued: 0, deadLettered: 0, deferred: 0 };
+    let left = await this.storage.size();
+    let stop = false;
+    while (left > 0) {
+      const items = await this.storage.take(Math.min(this.#batchSize, left));
+      if (items.length === 0) break;
+      left -= items.length;
+      for (const item of items) {
+        if (stop || isAborted(signal)) {
+          await this.storage.requeue(item);
+          report.deferred++;
+          continue;
+        }
+        const outcome = await this.#replayOne(item, signal);
+        report[outcome]++;
+        if (outcome === 'deferred') stop = true;
+      }
+      if (stop || isAborted(signal)) break;
+    }
+    return report;
+  }
+
+  async #replayOne(item: QueuedItem<P>, signal: AbortSignal | undefined): Promise<keyof DrainReport> {
+    const context = { signal: this.#contexts.for(signal).signal, attempt: item.attempts + 1 };
+    try {
+      await this.#o.replay(item.payload, context);
+    } catch (error) {
+      if (isCircuitOpenError(error) || isBulkheadFullError(error) || isAborted(signal)) {
+        await this.storage.requeue(item);
+        return 'deferred';
+      }
+      const failed = { ...item, attempts: item.attempts + 1, lastError: describe(error) };
+      if (failed.attempts < this.maxAttempts) {
+        await this.storage.requeue(failed);
+        return 'requeued';
+      }
+      const dead = { ...failed, deadAt: this.#clock.now() };
+      await this.storage.deadLetter(dead);
+      if (this.#o.onDeadLetter !== undefined) {
+        try {
+          this.#o.onDeadLetter(dead, error);
+        } catch (callbackError) {
+          warn(`onDeadLetter of "${this.name}" threw`, callbackError);
+        }
+      }
+      return 'deadLettered';
+    }
+    await this.storage.ack(item.id);
+    return 'replayed';
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { BulkheadFullError, isBulkheadFullError } from '../../src/index.js';
+import { bulkhead } from '../../src/policies/index.js';
+import { FakeClock, settle } from '../../src/testing/index.js';
+
+/** A function that stays pending until `release()`. */
+function gate<T = string>(value: T) {
+  let open!: () => void;
+  const done = new Promise<void>((r) => (open = r));
+  let started = false;
+  return {
+    fn: async () => {
+      started = true;
+      await done;
+      return value;
+    },
+    release: () => open(),
+    started: () => started,
+  };
+}
+
+describe('bulkhead', () => {
+  it('execute — runs up to maxConcurrent at once and rejects the rest when there is no queue', async () => {
+    const pool = bulkhead({ maxConcurrent: 2, name: 'pool' });
+    const a = gate('a');
+    const b = gate('b');
+    const pa = pool.execute(a.fn);
+    const pb = pool.execute(b.fn);
+    expect(pool.running).toBe(2);
+    const error = await pool.execute(async () => 'c').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BulkheadFullError);
+    expect(isBulkheadFullError(error)).toBe(true);
+    expect(error).toMatchObject({ policy: 'pool', maxConcurrent: 2, maxQueue: 0 });
+    a.release();
+    b.release();
+    expect(await Promise.all([pa, pb])).toEqual(['a', 'b']);
+    expect(pool.running).toBe(0);
+  });
+
+  it('execute — queued calls start in FIFO order as slots free', async () => {
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 3 });
+    const order: string[] = [];
+    const first = gate('first');
+    const p0 = pool.execute(first.fn);
+    const queued = ['q1', 'q2', 'q3'].map((name) =>
+      pool.execute(async () => {
+        order.push(name);
+        return name;
+      }),
+    );
+    expect(pool.queued).toBe(3);
+    await expect(pool.execute(async () => 'x')).rejects.toBeInstanceOf(BulkheadFullError);
+    first.release();
+    await p0;
+    expect(await Promise.all(queued)).toEqual(['q1', 'q2', 'q3']);
+    expect(order).toEqual(['q1', 'q2', 'q3']);
+  });
+
+  it('execute — a slot is freed only when the work really settles, not when the caller aborts', async () => {
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1 });
+    const controller = new AbortController();
+    const work = gate('w');
+    // The function ignores the signal: the work keeps running after the abort.
+    const p = pool.execute(work.fn, { signal: controller.signal });
+    controller.abort('bye');
+    await settle();
+    expect(pool.running).toBe(1);
+    const next = gate('next');
+    const pn = pool.execute(next.fn);
+    await settle();
+    expect(next.started()).toBe(false);
+    work.release();
+    await p;
+    await settle();
+    expect(next.started()).toBe(true);
+    next.release();
+    await expect(pn).resolves.toBe('next');
+  });
+
+  it('execute — an aborted queued call leaves the queue at once with the reason', async () => {
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 2 });
+    const work = gate('w');
+    const p = pool.execute(work.fn);
+    const controller = new AbortController();
+    let ran = false;
+    const queued = pool.execute(
+      async () => {
+        ran = true;
+      },
+      { signal: controller.signal },
+    );
+    expect(pool.queued).toBe(1);
+    controller.abort('changed my mind');
+    await expect(queued).rejects.toBe('changed my mind');
+    expect(pool.queued).toBe(0);
+    work.release();
+    await p;
+    await settle();
+    expect(ran).toBe(false);
+  });
+
+  it('execute — queueTimeout rejects a queued call with BulkheadFullError and leaves no timer', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 5, queueTimeout: 200, clock });
+    const work = gate('w');
+    const p = pool.execute(work.fn);
+    const queued = pool.execute(async () => 'late').catch((e: unknown) => e);
+    await clock.advanceAsync(199);
+    expect(pool.queued).toBe(1);
+    await clock.advanceAsync(1);
+    const error = await queued;
+    expect(error).toBeInstanceOf(BulkheadFullError);
+    expect((error as Error).message).toMatch(/queue timeout/);
+    expect(pool.queued).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+    work.release();
+    await p;
+  });
+
+  it('execute — a queued call that starts in time is not timed out later', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1, queueTimeout: 200, clock });
+    const work = gate('w');
+    const p = pool.execute(work.fn);
+    const second = gate('second');
+    const queued = pool.execute(second.fn);
+    await clock.advanceAsync(50);
+    work.release();
+    await p;
+    await clock.advanceAsync(500);
+    second.release();
+    await expect(queued).resolves.toBe('second');
+  });
+
+  it('execute — a synchronous throw frees the slot', async () => {
+    const pool = bulkhead({ maxConcurrent: 1 });
+    await expect(
+      pool.execute(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    expect(pool.running).toBe(0);
+    await expect(pool.execute(async () => 1)).resolves.toBe(1);
+  });
+
+  it('bulkhead — validates options together', () => {
+    expect(() => bulkhead({ maxConcurrent: 0, maxQueue: -1, queueTimeout: 0 })).toThrow(
+      /maxConcurrent.*maxQueue.*queueTimeout/,
+    );
+    expect(() => bulkhead(undefined as never)).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { CallTimeoutError, isCallTimeoutError } from '../../src/index.js';
+import { timeout } from '../../src/policies/index.js';
+import { FakeClock } from '../../src/testing/index.js';
+
+const hang = ({ signal }: { signal: AbortSignal }) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))));
+
+describe('timeout', () => {
+  it('execute — rejects with CallTimeoutError at the deadline and aborts the signal', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(500, { clock, name: 'db' });
+    let seen: unknown;
+    const caught = policy
+      .execute(({ signal }) => {
+        signal.addEventListener('abort', () => (seen = signal.reason));
+        return hang({ signal });
+      })
+      .catch((e: unknown) => e);
+    await clock.advanceAsync(499);
+    expect(seen).toBeUndefined();
+    await clock.advanceAsync(1);
+    const error = await caught;
+    expect(error).toBeInstanceOf(CallTimeoutError);
+    expect(isCallTimeoutError(error)).toBe(true);
+    expect(error).toMatchObject({ policy: 'db', timeoutMs: 500 });
+    expect(seen).toBe(error);
+  });
+
+  it('execute — rejects at the deadline even when the function ignores the signal; its late result is dropped', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    let finish!: (v: string) => void;
+    const caught = policy.execute(() => new Promise<string>((r) => (finish = r))).catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await caught).toBeInstanceOf(CallTimeoutError);
+    finish('late');
+  });
+
+  it('execute — a late rejection after the deadline is never unhandled', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    let fail!: (e: Error) => void;
+    const caught = policy.execute(() => new Promise((_, r) => (fail = r))).catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await caught).toBeInstanceOf(CallTimeoutError);
+    fail(new Error('late'));
+    await clock.advanceAsync(0);
+  });
+
+  it('execute — resolves before the deadline with the result', async () => {
+    const clock = new FakeClock();
+    await expect(timeout(100, { clock }).execute(async () => 7)).resolves.toBe(7);
+  });
+
+  it('execute — many calls share one timer, and none is left after the deadline passes', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(1_000, { clock });
+    const results = Array.from({ length: 50 }, (_, i) => policy.execute(async () => i));
+    expect(clock.pendingTimers).toBe(1);
+    expect(await Promise.all(results)).toHaveLength(50);
+    clock.advance(1_000);
+    expect(clock.pendingTimers).toBe(0);
+    expect(policy.armed).toBe(false);
+  });
+
+  it('execute — each call gets its own deadline', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    const first = policy.execute(hang).catch((e: unknown) => e);
+    await clock.advanceAsync(60);
+    const second = policy.execute(hang).catch((e: unknown) => e);
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    await clock.advanceAsync(40);
+    expect(await first).toBeInstanceOf(CallTimeoutError);
+    expect(secondDone).toBe(false);
+    await clock.advanceAsync(60);
+    expect(await second).toBeInstanceOf(CallTimeoutError);
+  });
+
+  it('execute — the caller abort rejects at once with its reason and aborts the signal', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    let inner: AbortSignal | undefined;
+    const p = timeout(1_000, { clock }).execute(
+      ({ signal }) => {
+        inner = signal;
+        return new Promise(() => undefined);
+      },
+      { signal: controller.signal },
+    );
+    controller.abort('cancelled');
+    await expect(p).rejects.toBe('cancelled');
+    expect(inner?.aborted).toBe(true);
+  });
+
+  it('timeout — validates ms and options', () => {
+    expect(() => timeout(0)).toThrow(/ms must be/);
+    expect(() => timeout(Number.NaN, { clock: {} as never })).toThrow(/ms must be.*clock must be/);
+  });
+});
