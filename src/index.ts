@@ -12,7 +12,7 @@ export type { StateName, TransitionReason } from './breaker/state-machine.js';
 export type { TripReason } from './breaker/trip-rules.js';
 export type { WindowOptions } from './breaker/window.js';
 export type { BreakerTotals } from './breaker/runner.js';
-export type { Clock, TimerHandle } from './core/clock.js';
+export type { Clock, TimerHandle, TimerOptions } from './core/clock.js';
 export { systemClock } from './core/clock.js';
 export { type Random, systemRandom, seededRandom } from './core/random.js';
 export type { Disposable, Listener } from './core/events.js';
@@ -35,3 +35,4 @@ export {
   type EvictionReason,
   type RegistryEvents,
 } from './registry/index.js';
+export * from './policies/index.js';

@@ -74,10 +74,15 @@ export function delay(clock: Clock, ms: number, signal: AbortSignal | undefined)
       clock.clearTimeout(timer);
       reject(signal?.reason as unknown);
     };
-    const timer = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    // The wait is the caller's awaited work: it keeps the process alive, as any sleep would.
+    const timer = clock.setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      ms,
+      { keepAlive: true },
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -25,6 +25,13 @@ describe('process lifecycle (DESIGN 10)', () => {
     expect(report.collected).toEqual([...report.names].sort());
   });
 
+  it('process — a retry backoff delay keeps the process alive until the retried call finishes', async () => {
+    const child = await runFixture('retry-keeps-alive.js');
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual({ value: 'finished', attempts: 3 });
+  });
+
   it('process — functions rejecting after their timeout or abort raise no unhandled rejection', async () => {
     const child = await runFixture('late-rejection.js', ['--unhandled-rejections=strict']);
     expect(child.stderr).toBe('');
