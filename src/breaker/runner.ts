@@ -28,7 +28,7 @@ function classify(predicate: (value: unknown) => boolean, value: unknown, what: 
     proc?.emitWarning?.(`breakwater: ${what} threw; the call counts as a failure: ${String(error)}`, {
       type: 'BreakwaterClassifierWarning',
     });
-    return what === 'isFailure';
+    return true; // for both classifiers, `true` means "a failure"
   }
 }
 
@@ -229,6 +229,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #reject!: (error: unknown) => void;
   #settled = false;
   #controller: AbortController | undefined;
+  #timeoutError: CallTimeoutError | undefined;
   readonly #runner: Runner;
   readonly #args: readonly unknown[];
   readonly #generation: number;
@@ -264,7 +265,9 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     // Without a timeout the caller's signal is the only reason to stop: hand it on as it is.
     if (this.#runner.deadlines === undefined && this.#caller !== undefined) return this.#caller;
     this.#controller = new AbortController();
-    if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
+    // Read for the first time after the call ended early: hand out a signal that says so.
+    if (this.#timeoutError !== undefined) this.#controller.abort(this.#timeoutError);
+    else if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
     return this.#controller.signal;
   }
 
@@ -288,6 +291,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
     const { error, answer } = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
+    this.#timeoutError = error;
     this.#controller?.abort(error);
     this.#answer(answer);
   }
