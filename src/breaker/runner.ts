@@ -19,6 +19,9 @@ export interface BreakerTotals {
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
+// Outcome events are emitted before the outcome is recorded, so a listener sees the outcome
+// before the state change it causes, and its `generation` is still the breaker's own.
+
 /** A classifier that throws counts the call as a failure, and the throw is reported. */
 function classify(predicate: (value: unknown) => boolean, value: unknown, what: string): boolean {
   try {
@@ -136,13 +139,13 @@ export class Runner {
     const isResultFailure = this.o.isResultFailure;
     if (isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure')) {
       this.totals.failures++;
-      this.machine.record(generation, start, now, true);
       if (this.events.has('failure'))
         this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
+      this.machine.record(generation, start, now, true);
     } else {
       this.totals.successes++;
-      this.machine.record(generation, start, now, false);
       if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
+      this.machine.record(generation, start, now, false);
     }
     return value;
   }
@@ -161,7 +164,6 @@ export class Runner {
       throw error;
     }
     this.totals.failures++;
-    this.machine.record(generation, start, now, true);
     if (this.events.has('failure')) {
       this.events.emit('failure', {
         durationMs,
@@ -170,6 +172,7 @@ export class Runner {
         error,
       });
     }
+    this.machine.record(generation, start, now, true);
     return this.fallback(error, args);
   }
 
@@ -183,9 +186,9 @@ export class Runner {
     this.inFlight--;
     const now = this.o.clock.now();
     this.totals.timeouts++;
-    this.machine.record(generation, start, now, true);
     if (this.events.has('timeout'))
       this.events.emit('timeout', { durationMs: now - start, timeoutMs, generation });
+    this.machine.record(generation, start, now, true);
     const error = new CallTimeoutError(this.o.name, timeoutMs);
     return { error, answer: () => this.fallback(error, args) };
   }
