@@ -219,7 +219,8 @@ export class BreakerMachine {
     const base = this.#o.recoveryTimeout;
     if (b === undefined) return base;
     const grown = Math.min(base * b.multiplier ** reopens, b.max);
-    return grown * (1 + b.jitter * (2 * this.#o.random() - 1));
+    // `max` is documented as the upper bound of the open duration: jitter must not exceed it.
+    return Math.min(grown * (1 + b.jitter * (2 * this.#o.random() - 1)), b.max);
   }
 
   /** The one place where state changes. */
