@@ -302,6 +302,17 @@ describe('recoveryBackoff', () => {
     expect(new Set(actual.map((d, i) => d / 3 ** i)).size).toBeGreaterThan(1); // really jittered
   });
 
+  it('recoveryBackoff — max bounds the open duration, jitter included', async () => {
+    const { breaker, clock } = makeBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 4_000,
+      recoveryBackoff: { multiplier: 2, max: 5_000, jitter: 0.5 },
+      random: () => 0.999,
+    });
+    // 4 000 ms jittered up by almost 50 % would be 5 996 ms, beyond max.
+    expect(await openDurations(breaker, clock, 2)).toEqual([5_000, 5_000, 5_000]);
+  });
+
   it('recoveryBackoff — is reset when the circuit closes', async () => {
     const { breaker, clock } = makeBreaker({
       failureThreshold: 1,
