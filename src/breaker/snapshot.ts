@@ -31,12 +31,12 @@ export function checkSnapshot(check: OptionChecker, snap: unknown): void {
     check.fail('initialState', snap, 'a snapshot from toJSON()', 'type');
     return;
   }
-  const s = snap as Record<string, unknown>;
-  if (s['version'] !== 1) check.fail('initialState.version', s['version'], '1', 'type');
-  if (!STATES.includes(s['state'] as StateName))
-    check.fail('initialState.state', s['state'], `one of ${STATES.join(', ')}`, 'type');
-  check.number('initialState.generation', s['generation'], { integer: true, min: 0 });
-  check.number('initialState.reopens', s['reopens'], { integer: true, min: 0 });
-  if (s['openRemainingMs'] !== undefined)
-    check.number('initialState.openRemainingMs', s['openRemainingMs'], { min: 0 });
+  const s = snap as { readonly [K in keyof BreakerSnapshot]?: unknown };
+  if (s.version !== 1) check.fail('initialState.version', s.version, '1', 'type');
+  if (!STATES.includes(s.state as StateName))
+    check.fail('initialState.state', s.state, `one of ${STATES.join(', ')}`, 'type');
+  check.number('initialState.generation', s.generation, { integer: true, min: 0 });
+  check.number('initialState.reopens', s.reopens, { integer: true, min: 0 });
+  if (s.openRemainingMs !== undefined)
+    check.number('initialState.openRemainingMs', s.openRemainingMs, { min: 0 });
 }
