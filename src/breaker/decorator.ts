@@ -15,9 +15,14 @@ export interface CircuitBreakerDecorator {
     method: (this: This, ...args: A) => Promise<R>,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
   ): (this: This, ...args: A) => Promise<R>;
-  /** Plain wrapper: `circuitBreaker(options)(fn)`; same parameters, a Promise of the same result. */
+  /**
+   * Plain wrapper: `circuitBreaker(options)(fn)`; same parameters, a Promise of the same result.
+   * (`context` is never given: declaring it stops TypeScript from accepting this form as a
+   * decorator of getters, setters and fields, which are rejected at run time.)
+   */
   <This, A extends unknown[], R>(
     fn: (this: This, ...args: A) => R | PromiseLike<R>,
+    context?: undefined,
   ): (this: This, ...args: A) => Promise<Awaited<R>>;
   /** Legacy method decorator (TypeScript `experimentalDecorators`, as in NestJS projects). */
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
-import type { BreakerSnapshot } from './snapshot.js';
+import { type BreakerSnapshot, checkSnapshot } from './snapshot.js';
 import { failureCountRule, failureRateRule, slowCallRateRule, type TripRule } from './trip-rules.js';
 import type { WindowOptions } from './window.js';
 
@@ -189,12 +189,7 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
   const random = o.random ?? systemRandom;
   check.func('random', random);
 
-  if (
-    o.initialState !== undefined &&
-    (typeof o.initialState !== 'object' || (o.initialState as unknown) === null)
-  ) {
-    check.fail('initialState', o.initialState, 'a snapshot from toJSON()', 'type');
-  }
+  if (o.initialState !== undefined) checkSnapshot(check, o.initialState);
 
   if (o.telemetry !== undefined && !(o.telemetry instanceof Telemetry)) {
     check.fail('telemetry', o.telemetry, 'a Telemetry stream', 'type');

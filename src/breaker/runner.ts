@@ -20,6 +20,9 @@ export interface BreakerTotals {
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
+// Outcome events are emitted before the outcome is recorded, so a listener sees the outcome
+// before the state change it causes, and its `generation` is still the breaker's own.
+
 /** A classifier that throws counts the call as a failure, and the throw is reported. */
 function classify(predicate: (value: unknown) => boolean, value: unknown, what: string): boolean {
   try {
@@ -29,7 +32,7 @@ function classify(predicate: (value: unknown) => boolean, value: unknown, what: 
     proc?.emitWarning?.(`breakwater: ${what} threw; the call counts as a failure: ${String(error)}`, {
       type: 'BreakwaterClassifierWarning',
     });
-    return what === 'isFailure';
+    return true; // for both classifiers, `true` means "a failure"
   }
 }
 
@@ -171,15 +174,15 @@ export class Runner {
     const slow = durationMs >= this.o.slowCallDuration;
     if (resultFailed) {
       this.totals.failures++;
-      this.machine.record(generation, start, now, true);
       if (this.events.has('failure'))
         this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
       this.#tell('failure', durationMs, slow);
+      this.machine.record(generation, start, now, true);
     } else {
       this.totals.successes++;
-      this.machine.record(generation, start, now, false);
       if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
       this.#tell('success', durationMs, slow);
+      this.machine.record(generation, start, now, false);
     }
     return value;
   }
@@ -199,10 +202,10 @@ export class Runner {
       throw error;
     }
     this.totals.failures++;
-    this.machine.record(generation, start, now, true);
     const slow = durationMs >= this.o.slowCallDuration;
     if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
     this.#tell('failure', durationMs, slow);
+    this.machine.record(generation, start, now, true);
     return this.fallback(error, args);
   }
 
@@ -216,10 +219,10 @@ export class Runner {
     this.inFlight--;
     const now = this.o.clock.now();
     this.totals.timeouts++;
-    this.machine.record(generation, start, now, true);
     const durationMs = now - start;
     if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
     this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
+    this.machine.record(generation, start, now, true);
     const error = new CallTimeoutError(this.o.name, timeoutMs);
     return { error, answer: () => this.fallback(error, args) };
   }
@@ -264,6 +267,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #reject!: (error: unknown) => void;
   #settled = false;
   #controller: AbortController | undefined;
+  #timeoutError: CallTimeoutError | undefined;
   readonly #runner: Runner;
   readonly #args: readonly unknown[];
   readonly #generation: number;
@@ -299,7 +303,9 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     // Without a timeout the caller's signal is the only reason to stop: hand it on as it is.
     if (this.#runner.deadlines === undefined && this.#caller !== undefined) return this.#caller;
     this.#controller = new AbortController();
-    if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
+    // Read for the first time after the call ended early: hand out a signal that says so.
+    if (this.#timeoutError !== undefined) this.#controller.abort(this.#timeoutError);
+    else if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
     return this.#controller.signal;
   }
 
@@ -323,6 +329,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
     const { error, answer } = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
+    this.#timeoutError = error;
     this.#controller?.abort(error);
     this.#answer(answer);
   }

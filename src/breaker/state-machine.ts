@@ -263,8 +263,9 @@ export class BreakerMachine {
     const b = this.#o.backoff;
     const base = this.#o.recoveryTimeout;
     if (b === undefined) return base;
-    // The cap applies last: `max` is an upper bound of the open duration, jitter included.
-    return Math.min(base * b.multiplier ** reopens * (1 + b.jitter * (2 * this.#o.random() - 1)), b.max);
+    const grown = Math.min(base * b.multiplier ** reopens, b.max);
+    // `max` is the upper bound of the open duration, jitter included; at the cap jitter spreads below it.
+    return Math.min(grown * (1 + b.jitter * (2 * this.#o.random() - 1)), b.max);
   }
 
   /** The one place where state changes. */

@@ -29,7 +29,7 @@ export class TimeWindow implements Window {
     const bucket = Math.floor(now / this.#bucketMs);
     if (bucket > this.#head) this.#advance(bucket);
     // A clock never runs backwards; should a time land in an older bucket, the newest one counts it.
-    const at = (this.#head % this.#size) * 3;
+    const at = this.#slot(this.#head);
     const counts = this.#counts;
     counts[at] = (counts[at] ?? 0) + 1;
     this.calls++;
@@ -61,6 +61,12 @@ export class TimeWindow implements Window {
     this.calls = this.failures = this.slowCalls = 0;
   }
 
+  /** Offset of bucket `b` in `#counts`. Times (and so bucket numbers) may be negative. */
+  #slot(b: number): number {
+    const i = b % this.#size;
+    return (i < 0 ? i + this.#size : i) * 3;
+  }
+
   #advance(bucket: number): void {
     const steps = bucket - this.#head;
     if (steps >= this.#size) {
@@ -68,7 +74,7 @@ export class TimeWindow implements Window {
     } else {
       const counts = this.#counts;
       for (let b = this.#head + 1; b <= bucket; b++) {
-        const at = (b % this.#size) * 3;
+        const at = this.#slot(b);
         this.calls -= counts[at] ?? 0;
         this.failures -= counts[at + 1] ?? 0;
         this.slowCalls -= counts[at + 2] ?? 0;

@@ -27,8 +27,13 @@ export class BreakwaterError extends Error {
   }
 }
 
-// The brand lives on the prototype: every copy of the package sets the same `Symbol.for` key.
-Object.defineProperty(BreakwaterError.prototype, BRAND, { value: true });
+// The brand is a getter on the prototype that answers the error's code: free at construction, not
+// enumerable, and every copy of the package reads the same `Symbol.for` key.
+Object.defineProperty(BreakwaterError.prototype, BRAND, {
+  get(this: BreakwaterError): string {
+    return this.code;
+  },
+});
 
 /** A breaker rejected the call without running it. */
 export class CircuitOpenError extends BreakwaterError {
@@ -101,9 +106,7 @@ export class BulkheadFullError extends BreakwaterError {
 }
 
 function brandOf(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const branded = value as Record<symbol, unknown> & { code?: unknown };
-  return branded[BRAND] === true ? branded.code : undefined;
+  return typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[BRAND] : undefined;
 }
 
 /** True for any error thrown by breakwater, from this copy of the package or another. */

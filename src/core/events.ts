@@ -52,7 +52,10 @@ export class Emitter<EventMap extends object> {
       if (!live) return;
       live = false;
       this.#count--;
-      const left = (this.#listeners[event] ?? []).filter((l) => l !== listener);
+      // Remove this subscription only: the same function may be subscribed more than once.
+      const left = [...(this.#listeners[event] ?? [])];
+      const at = left.indexOf(listener);
+      if (at >= 0) left.splice(at, 1);
       this.#listeners[event] = left.length > 0 ? left : undefined;
     };
     return { dispose, [Symbol.dispose]: dispose };

@@ -318,7 +318,7 @@ export class ReferenceModel {
     if (b === undefined) return base;
     if (reopens > 0) this.#note('backoff re-open');
     const spread = 1 + b.jitter * (2 * this.#random() - 1);
-    return Math.min(base * b.multiplier ** reopens * spread, b.max);
+    return Math.min(Math.min(base * b.multiplier ** reopens, b.max) * spread, b.max);
   }
 
   #transition(to: ModelState): void {

@@ -1,0 +1,66 @@
+// OptionChecker: every problem collected, one error, TypeError when any type is wrong.
+import { describe, expect, it } from 'vitest';
+import { OptionChecker } from '../../src/core/validate.js';
+
+describe('OptionChecker', () => {
+  it('throwIfAny — does nothing when every option is fine', () => {
+    const check = new OptionChecker('Thing');
+    expect(check.number('n', 3, { integer: true, min: 1 })).toBe(true);
+    expect(check.func('f', () => 1)).toBe(true);
+    check.knownKeys({ n: 1 }, ['n']);
+    expect(() => check.throwIfAny()).not.toThrow();
+  });
+
+  it('throwIfAny — one RangeError listing every bad value by name', () => {
+    const check = new OptionChecker('Thing');
+    check.number('a', -1, { min: 0 });
+    check.number('b', 1.5, { integer: true });
+    check.number('c', 0, { min: 0, minExclusive: true });
+    check.number('d', 2, { max: 1 });
+    expect(() => check.throwIfAny()).toThrow(
+      new RangeError(
+        'invalid Thing options: a must be a finite number >= 0 (got -1); b must be an integer (got 1.5); ' +
+          'c must be a finite number > 0 (got 0); d must be a finite number <= 1 (got 2)',
+      ),
+    );
+  });
+
+  it('throwIfAny — a TypeError as soon as one value has the wrong type', () => {
+    const check = new OptionChecker('Thing');
+    check.number('a', -1, { min: 0 });
+    check.number('b', '2', {});
+    check.knownKeys({ a: 1, typo: 2 }, ['a'], 'x.');
+    let error: unknown;
+    try {
+      check.throwIfAny();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).toContain('b must be a finite number (got "2")');
+    expect(String(error)).toContain('x.typo is not a known option (known: a)');
+    expect(String(error)).toContain('a must be');
+  });
+
+  it('number — NaN and infinities fail unless Infinity is allowed', () => {
+    const check = new OptionChecker('Thing');
+    expect(check.number('a', NaN, {})).toBe(false);
+    expect(check.number('b', -Infinity, { allowInfinity: true })).toBe(false);
+    expect(check.number('c', Infinity, {})).toBe(false);
+    expect(check.number('d', Infinity, { integer: true, allowInfinity: true })).toBe(true);
+    expect(() => check.throwIfAny()).toThrow(/a must be .*NaN.*b must be .*-Infinity.*c must be .*Infinity/);
+  });
+
+  it('fail — shows functions, objects, bigints and cyclic values readably', () => {
+    const check = new OptionChecker('Thing');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    check.fail('f', () => 1, 'x');
+    check.fail('o', { a: 1 }, 'x');
+    check.fail('n', 10n, 'x');
+    check.fail('c', cyclic, 'x');
+    expect(() => check.throwIfAny()).toThrow(
+      /f must be x \(got a function\); o must be x \(got \{"a":1\}\); n must be x \(got 10n\); c must be x \(got an object\)/,
+    );
+  });
+});
