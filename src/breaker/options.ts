@@ -3,7 +3,7 @@ import { type Random, systemRandom } from '../core/random.js';
 import { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { type BreakerSnapshot, checkSnapshot } from './snapshot.js';
-import { failureCountRule, failureRateRule, slowCallRateRule, type TripRule } from './trip-rules.js';
+import type { TripRules } from './trip-rules.js';
 import type { WindowOptions } from './window.js';
 
 /** How the open duration grows when a circuit re-opens straight from half-open. */
@@ -65,7 +65,7 @@ export interface CircuitBreakerOptions {
 export interface ResolvedOptions {
   readonly name: string;
   readonly window: Required<WindowOptions>;
-  readonly rules: readonly TripRule[];
+  readonly rules: TripRules;
   readonly slowCallDuration: number; // Infinity when off
   readonly recoveryTimeout: number;
   readonly backoff: Required<RecoveryBackoff> | undefined;
@@ -130,8 +130,6 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
   check.number('minimumCalls', minimumCallsGiven, { integer: true, min: 1 });
   const minimumCalls = window.type === 'count' ? Math.min(minimumCallsGiven, window.size) : minimumCallsGiven;
 
-  const rules: TripRule[] = [];
-  if (failureThreshold !== Infinity) rules.push(failureCountRule(failureThreshold));
   if (o.failureRateThreshold !== undefined) {
     check.number('failureRateThreshold', o.failureRateThreshold, { min: 0, minExclusive: true, max: 1 });
     if (window.type === 'consecutive') {
@@ -141,7 +139,6 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
         'unset with a consecutive window (rates need a time or count window)',
       );
     }
-    rules.push(failureRateRule(o.failureRateThreshold, minimumCalls));
   }
   if (o.slowCallDuration !== undefined) {
     check.number('slowCallDuration', o.slowCallDuration, { min: 0, minExclusive: true });
@@ -158,8 +155,14 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
         'unset with a consecutive window (rates need a time or count window)',
       );
     }
-    rules.push(slowCallRateRule(o.slowCallRateThreshold, minimumCalls));
   }
+
+  const rules: TripRules = {
+    failureThreshold,
+    failureRateThreshold: o.failureRateThreshold ?? Infinity,
+    slowCallRateThreshold: o.slowCallRateThreshold ?? Infinity,
+    minimumCalls,
+  };
 
   const recoveryTimeout = o.recoveryTimeout ?? 30_000;
   check.number('recoveryTimeout', recoveryTimeout, { min: 0, max: MAX_TIMER_MS });
@@ -217,6 +220,7 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
 }
 
 function resolveWindow(check: OptionChecker, w: WindowOptions): Required<WindowOptions> {
+  if (w === DEFAULT_WINDOW) return DEFAULT_WINDOW; // shared, not copied for every breaker
   if (typeof w !== 'object' || (w as unknown) === null) {
     check.fail('window', w, "an object with type 'time', 'count' or 'consecutive'", 'type');
     return DEFAULT_WINDOW;

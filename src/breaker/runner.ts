@@ -5,7 +5,13 @@ import type { PolicyContext, Protected } from '../core/policy.js';
 import type { CallOutcome } from '../core/telemetry.js';
 import type { BreakerEvents } from './events.js';
 import type { ResolvedOptions } from './options.js';
-import { BreakerMachine, REJECTED, type StateName, type TransitionReason } from './state-machine.js';
+import {
+  BreakerMachine,
+  REJECTED,
+  type StateName,
+  type TransitionHook,
+  type TransitionReason,
+} from './state-machine.js';
 
 /** Lifetime totals of a breaker. `failures` excludes timeouts, which have their own count. */
 export interface BreakerTotals {
@@ -43,7 +49,7 @@ function classify(predicate: (value: unknown) => boolean, value: unknown, what: 
  * Two paths: a plain one (no timeout, no caller signal) that is a single `await`, and a guarded
  * one where a {@link GuardedCall} races the function against its deadline and the caller's signal.
  */
-export class Runner {
+export class Runner implements TransitionHook {
   readonly o: ResolvedOptions;
   readonly machine: BreakerMachine;
   readonly events: Emitter<BreakerEvents>;
@@ -56,37 +62,33 @@ export class Runner {
     rejected: 0,
     fallbacks: 0,
   };
-  readonly deadlines: DeadlineQueue | undefined;
+  /** True when calls have a timeout (they take the guarded path). */
+  readonly timed: boolean;
+  #deadlines: DeadlineQueue | undefined;
   inFlight = 0;
-  #neverAborted: AbortSignal | undefined;
   /** The context of plain calls: their signal never aborts, so one object serves them all. */
-  readonly plainContext: PolicyContext;
+  readonly plainContext = new PlainContext();
 
   constructor(options: ResolvedOptions) {
     this.o = options;
     this.events = new Emitter<BreakerEvents>(options.name);
-    this.machine = new BreakerMachine(options, options.clock.now(), this.#onTransition);
-    this.deadlines = options.timeout === false ? undefined : new DeadlineQueue(options.clock);
-    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
-    this.plainContext = {
-      get signal() {
-        return (self.#neverAborted ??= new AbortController().signal);
-      },
-    };
+    this.machine = new BreakerMachine(options, options.clock.now(), this);
+    this.timed = options.timeout !== false;
   }
 
-  readonly #onTransition = (
-    from: StateName,
-    to: StateName,
-    reason: TransitionReason,
-    generation: number,
-  ): void => {
+  /** The deadline queue of timed calls, made on the first timed call. */
+  get deadlines(): DeadlineQueue {
+    return (this.#deadlines ??= new DeadlineQueue(this.o.clock));
+  }
+
+  /** Called by the state machine after every transition. */
+  transitioned(from: StateName, to: StateName, reason: TransitionReason, generation: number): void {
     if (this.events.has('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
     const t = this.o.telemetry;
     if (t?.active === true) {
       t.emit({ type: 'transition', policy: this.o.name, kind: 'breaker', from, to, reason, generation });
     }
-  };
+  }
 
   /** True when anyone listens to this breaker's events or its telemetry stream. */
   get observed(): boolean {
@@ -104,7 +106,7 @@ export class Runner {
     const m = this.machine;
     if (m.current === 'disabled') return this.#passThrough(fn, signal);
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
-    if (this.deadlines !== undefined || signal !== undefined) {
+    if (this.timed || signal !== undefined) {
       const start = this.o.clock.now();
       const generation = m.admit(start);
       if (generation === REJECTED) return this.#rejected(start, args);
@@ -253,6 +255,14 @@ export class Runner {
   }
 }
 
+/** The context of plain calls; its never-aborting signal is made on first read. */
+class PlainContext implements PolicyContext {
+  #signal: AbortSignal | undefined;
+  get signal(): AbortSignal {
+    return (this.#signal ??= new AbortController().signal);
+  }
+}
+
 /**
  * One call on the guarded path. It is the `PolicyContext` handed to the function (its `signal`
  * is made on first read: most functions never read it, and an `AbortController` costs more than
@@ -293,7 +303,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    if (runner.deadlines !== undefined) runner.deadlines.push(this);
+    if (runner.timed) runner.deadlines.push(this);
     if (caller !== undefined) caller.addEventListener('abort', this.#onCallerAbort);
     void this.#drive(fn);
   }
@@ -301,7 +311,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   get signal(): AbortSignal {
     if (this.#controller !== undefined) return this.#controller.signal;
     // Without a timeout the caller's signal is the only reason to stop: hand it on as it is.
-    if (this.#runner.deadlines === undefined && this.#caller !== undefined) return this.#caller;
+    if (!this.#runner.timed && this.#caller !== undefined) return this.#caller;
     this.#controller = new AbortController();
     // Read for the first time after the call ended early: hand out a signal that says so.
     if (this.#timeoutError !== undefined) this.#controller.abort(this.#timeoutError);
@@ -346,7 +356,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #finish(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    this.#runner.deadlines?.remove(this);
+    if (this.#runner.timed) this.#runner.deadlines.remove(this);
     this.#detachCaller();
     return true;
   }

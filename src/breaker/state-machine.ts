@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from './options.js';
 import type { BreakerSnapshot } from './snapshot.js';
-import { firstTripping, type TripReason } from './trip-rules.js';
+import { successesCount, tripReason, type TripReason } from './trip-rules.js';
 import { ConsecutiveWindow } from './consecutive-window.js';
 import { CountWindow } from './count-window.js';
 import { TimeWindow } from './time-window.js';
@@ -44,12 +44,9 @@ const LEGAL: Readonly<Record<StateName, readonly StateName[]>> = {
 };
 
 /** Called on every transition, after the new state is in place. */
-export type TransitionHook = (
-  from: StateName,
-  to: StateName,
-  reason: TransitionReason,
-  generation: number,
-) => void;
+export interface TransitionHook {
+  transitioned(from: StateName, to: StateName, reason: TransitionReason, generation: number): void;
+}
 
 /** Sentinel returned by {@link BreakerMachine.admit} for a rejected call. */
 export const REJECTED = -1;
@@ -91,9 +88,7 @@ export class BreakerMachine {
     this.window = makeWindow(options.window);
     this.#probeDeadline = options.timeout === false ? options.recoveryTimeout : options.timeout;
     this.#onTransition = onTransition;
-    this.#successesDecide =
-      options.rules.some((rule) => rule.reason !== 'failure-threshold') ||
-      options.slowCallDuration !== Infinity;
+    this.#successesDecide = successesCount(options.rules) || options.slowCallDuration !== Infinity;
     this.#enteredAt = now;
     if (options.initialState) this.#restore(options.initialState, now);
   }
@@ -162,7 +157,7 @@ export class BreakerMachine {
       case 'closed': {
         this.window.record(now, failure, now - start >= this.#o.slowCallDuration);
         if (!failure && !this.#successesDecide) return; // only failures move the count rule
-        const reason = firstTripping(this.#o.rules, this.window);
+        const reason = tripReason(this.#o.rules, this.window);
         if (reason !== undefined) this.#open(now, reason, 0);
         return;
       }
@@ -283,7 +278,7 @@ export class BreakerMachine {
       this.window.reset();
       this.#reopens = 0;
     }
-    this.#onTransition(from, to.name, reason, this.generation);
+    this.#onTransition.transitioned(from, to.name, reason, this.generation);
   }
 
   #restore(snap: BreakerSnapshot, now: number): void {

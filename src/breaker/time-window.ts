@@ -15,14 +15,15 @@ export class TimeWindow implements Window {
   slowCalls = 0;
   readonly #bucketMs: number;
   readonly #size: number;
-  // Three counters per bucket, in one typed array: [calls, failures, slow] * size.
-  readonly #counts: Float64Array;
+  // Three counters per bucket: [calls, failures, slow] * size. A plain array of small integers
+  // (cheaper to make than a typed array, which lives off the heap), made on the first record so
+  // that a breaker that never counts anything pays nothing for it.
+  #counts: number[] | undefined;
   #head = -Infinity; // absolute number of the newest bucket
 
   constructor(duration: number, buckets: number) {
     this.#size = buckets;
     this.#bucketMs = duration / buckets;
-    this.#counts = new Float64Array(buckets * 3);
   }
 
   record(now: number, failure: boolean, slow: boolean): void {
@@ -30,7 +31,7 @@ export class TimeWindow implements Window {
     if (bucket > this.#head) this.#advance(bucket);
     // A clock never runs backwards; should a time land in an older bucket, the newest one counts it.
     const at = this.#slot(this.#head);
-    const counts = this.#counts;
+    const counts = this.#counts ?? this.#allocate();
     counts[at] = (counts[at] ?? 0) + 1;
     this.calls++;
     if (failure) {
@@ -44,9 +45,10 @@ export class TimeWindow implements Window {
   }
 
   recordUntimedSuccess(): boolean {
-    if (this.#head === -Infinity) return false;
-    const at = (this.#head % this.#size) * 3;
-    this.#counts[at] = (this.#counts[at] ?? 0) + 1;
+    const counts = this.#counts;
+    if (counts === undefined) return false; // no time seen yet: the caller reads the clock
+    const at = this.#slot(this.#head);
+    counts[at] = (counts[at] ?? 0) + 1;
     this.calls++;
     return true;
   }
@@ -57,8 +59,12 @@ export class TimeWindow implements Window {
   }
 
   reset(): void {
-    this.#counts.fill(0);
+    this.#counts?.fill(0);
     this.calls = this.failures = this.slowCalls = 0;
+  }
+
+  #allocate(): number[] {
+    return (this.#counts = new Array<number>(this.#size * 3).fill(0));
   }
 
   /** Offset of bucket `b` in `#counts`. Times (and so bucket numbers) may be negative. */
@@ -69,10 +75,10 @@ export class TimeWindow implements Window {
 
   #advance(bucket: number): void {
     const steps = bucket - this.#head;
-    if (steps >= this.#size) {
+    const counts = this.#counts;
+    if (counts === undefined || steps >= this.#size) {
       this.reset();
     } else {
-      const counts = this.#counts;
       for (let b = this.#head + 1; b <= bucket; b++) {
         const at = this.#slot(b);
         this.calls -= counts[at] ?? 0;

@@ -3,35 +3,35 @@ import type { Window } from './window.js';
 /** Why a trip rule opened the circuit. */
 export type TripReason = 'failure-threshold' | 'failure-rate' | 'slow-call-rate';
 
-/** Answers one question after each counted outcome in the closed state: should the circuit open? */
-export interface TripRule {
-  readonly reason: TripReason;
-  holds(window: Window): boolean;
+/**
+ * The trip rules of a breaker as plain thresholds; a rule that is off holds `Infinity`. Shared
+ * data, not closures, so a breaker carries no per-rule objects.
+ */
+export interface TripRules {
+  /** Failures in the window that open the circuit. */
+  readonly failureThreshold: number;
+  /** Failure fraction that opens the circuit once the window holds `minimumCalls` calls. */
+  readonly failureRateThreshold: number;
+  /** Slow-call fraction that opens the circuit once the window holds `minimumCalls` calls. */
+  readonly slowCallRateThreshold: number;
+  /** Calls the window must hold before a rate rule may trip. */
+  readonly minimumCalls: number;
 }
 
-/** Failures in the window ≥ `threshold`. */
-export function failureCountRule(threshold: number): TripRule {
-  return { reason: 'failure-threshold', holds: (w) => w.failures >= threshold };
-}
-
-/** Calls ≥ `minimumCalls` and failures / calls ≥ `threshold`. */
-export function failureRateRule(threshold: number, minimumCalls: number): TripRule {
-  return {
-    reason: 'failure-rate',
-    holds: (w) => w.calls >= minimumCalls && w.calls > 0 && w.failures / w.calls >= threshold,
-  };
-}
-
-/** Calls ≥ `minimumCalls` and slow calls / calls ≥ `threshold`. */
-export function slowCallRateRule(threshold: number, minimumCalls: number): TripRule {
-  return {
-    reason: 'slow-call-rate',
-    holds: (w) => w.calls >= minimumCalls && w.calls > 0 && w.slowCalls / w.calls >= threshold,
-  };
-}
-
-/** The first rule that holds, or `undefined`. */
-export function firstTripping(rules: readonly TripRule[], window: Window): TripReason | undefined {
-  for (const rule of rules) if (rule.holds(window)) return rule.reason;
+/**
+ * Answers one question after each counted outcome in the closed state: should the circuit open,
+ * and by which rule? Comparisons are ≥. Returns `undefined` when no rule holds.
+ */
+export function tripReason(rules: TripRules, w: Window): TripReason | undefined {
+  if (w.failures >= rules.failureThreshold) return 'failure-threshold';
+  if (w.calls >= rules.minimumCalls && w.calls > 0) {
+    if (w.failures / w.calls >= rules.failureRateThreshold) return 'failure-rate';
+    if (w.slowCalls / w.calls >= rules.slowCallRateThreshold) return 'slow-call-rate';
+  }
   return undefined;
+}
+
+/** True when a success can make a rule hold (a rate rule is on), so successes must be timed. */
+export function successesCount(rules: TripRules): boolean {
+  return rules.failureRateThreshold !== Infinity || rules.slowCallRateThreshold !== Infinity;
 }
