@@ -84,11 +84,22 @@ async function allocation(s, iterations, reps) {
 export async function measureSubjects(subjects, params) {
   const state = subjects.map((s) => ({ ...s, iterations: 1, samples: [], cpuSamples: [] }));
 
+  // Warm-up, counting calls: its average cost is one estimate of the cost per iteration.
   for (const s of state) {
     const end = performance.now() + params.warmupMs;
-    while (performance.now() < end) await s.loop(s.call, 16);
+    const c0 = process.cpuUsage();
+    let done = 0;
+    while (performance.now() < end) {
+      await s.loop(s.call, 16);
+      done += 16;
+    }
+    const c = process.cpuUsage(c0);
+    s.estimate = ((c.user + c.system) * 1000) / done;
   }
 
+  // Calibration: double the iterations until a run lasts a quarter sample, then time that run
+  // three times. The smallest cost per iteration seen wins: on a busy machine a stall during
+  // calibration would otherwise shrink every sample to a few calls.
   for (const s of state) {
     let n = 1;
     let elapsed = (await timeLoop(s, n)).wall;
@@ -96,7 +107,13 @@ export async function measureSubjects(subjects, params) {
       n *= 2;
       elapsed = (await timeLoop(s, n)).wall;
     }
-    s.iterations = Math.max(1, Math.round((n * params.sampleMs * 1e6) / Math.max(elapsed, 1)));
+    let best = Math.min(s.estimate, elapsed / n);
+    for (let i = 0; i < 3; i++) {
+      const t = await timeLoop(s, n);
+      best = Math.min(best, t.wall / n, t.cpu / n);
+    }
+    best = Math.max(best, elapsed / n / 8); // never trust a reading 8x below the first
+    s.iterations = Math.max(1, Math.round((params.sampleMs * 1e6) / Math.max(best, 1)));
   }
 
   for (let round = 0; round < params.samples; round++) {

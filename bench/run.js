@@ -2,7 +2,7 @@
  * breakwater benchmark: `npm run bench` (builds, then runs this file).
  *
  *   node bench/run.js [--quick | --smoke] [--only a,b] [--runs N] [--clock wall|cpu]
- *                     [--json FILE] [--markdown FILE]
+ *                     [--single-threaded-gc] [--json FILE] [--markdown FILE]
  *
  * Method (details in measure.js and probes.js):
  * - Every case runs in a fresh child process (`node --expose-gc bench/worker.js`), so no JIT
@@ -17,7 +17,9 @@
  *   a full GC; repetitions during which any GC ran are discarded; median of the rest. Node 20 has
  *   no total-allocated counter, so growth of the heap between two collections is the measure.
  * - `--clock cpu` reports process CPU time per call instead of wall-clock time (both are always
- *   recorded in the JSON); useful on a machine shared with other work.
+ *   recorded in the JSON); useful on a machine shared with other work. `--single-threaded-gc`
+ *   passes that V8 flag to the children: on an overloaded machine the parallel scavenger waits for
+ *   helper threads that get no CPU, which inflates every allocating subject by a random amount.
  * - Per breaker (heap, creation time, timers) and the registry are probed in their own processes.
  *
  * Budgets come from the performance contract and are checked in budgets.js.
@@ -70,6 +72,7 @@ function parseArgs(argv) {
     clock: 'wall',
     json: undefined,
     markdown: undefined,
+    nodeFlags: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -85,6 +88,7 @@ function parseArgs(argv) {
     else if (a === '--clock') args.clock = value();
     else if (a === '--json') args.json = value();
     else if (a === '--markdown') args.markdown = value();
+    else if (a === '--single-threaded-gc') args.nodeFlags.push('--single-threaded-gc');
     else throw new Error(`bench: unknown argument ${a}`);
   }
   const known = [...Object.keys(CASES), ...PROBES];
@@ -95,9 +99,9 @@ function parseArgs(argv) {
 }
 
 /** Runs one task in a fresh `node --expose-gc` process; resolves with its parsed result. */
-function runWorker(task, timeoutMs = 240_000) {
+function runWorker(task, nodeFlags, timeoutMs = 240_000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', WORKER, JSON.stringify(task)], {
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, WORKER, JSON.stringify(task)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
@@ -200,7 +204,7 @@ async function main() {
     const results = {};
     for (const caseId of order) {
       progress(`run ${run + 1}/${runs}, ${caseId}`);
-      results[caseId] = await runWorker({ kind: 'timing', caseId, params: mode.timing });
+      results[caseId] = await runWorker({ kind: 'timing', caseId, params: mode.timing }, args.nodeFlags);
     }
     raw.timing.push(results);
   }
@@ -208,26 +212,26 @@ async function main() {
     for (const variant of MEMORY_VARIANTS) {
       for (const count of mode.memoryCounts) {
         progress(`memory ${variant} x ${count}`);
-        raw.memory.push(await runWorker({ kind: 'memory', variant, count }));
+        raw.memory.push(await runWorker({ kind: 'memory', variant, count }, args.nodeFlags));
       }
     }
   }
   if (selected('timers')) {
     for (const variant of TIMER_VARIANTS) {
       progress(`timers ${variant}`);
-      raw.timers.push(await runWorker({ kind: 'timers', variant }));
+      raw.timers.push(await runWorker({ kind: 'timers', variant }, args.nodeFlags));
     }
   }
   if (selected('registry')) {
     progress('registry');
-    raw.registry = await runWorker({ kind: 'registry', keys: mode.registryKeys });
+    raw.registry = await runWorker({ kind: 'registry', keys: mode.registryKeys }, args.nodeFlags);
   }
 
   const results = {
     machine: machine(loadStart),
     mode: args.mode,
-    note: `${runs} run(s), ${mode.timing.samples} samples of ~${mode.timing.sampleMs} ms per subject, ${args.clock === 'cpu' ? 'process CPU time' : 'wall-clock time'}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
-    params: { ...mode, runs, clock: args.clock },
+    note: `${runs} run(s), ${mode.timing.samples} samples of ~${mode.timing.sampleMs} ms per subject, ${args.clock === 'cpu' ? 'process CPU time' : 'wall-clock time'}${args.nodeFlags.length > 0 ? `, children run with ${args.nodeFlags.join(' ')}` : ''}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    params: { ...mode, runs, clock: args.clock, nodeFlags: args.nodeFlags },
     cases: Object.fromEntries(
       caseIds.map((id) => [
         id,
