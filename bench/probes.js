@@ -67,17 +67,20 @@ export const BREAKER_VARIANTS = {
 
 const ok = async () => 1;
 
-/** Heap bytes and creation ns per breaker for `count` breakers of `variant`. */
-export async function probeMemory(libs, variant, count) {
+/** Heap bytes and creation ns per breaker (wall-clock, or process CPU with `clock` 'cpu'). */
+export async function probeMemory(libs, variant, count, clock = 'wall') {
   const v = BREAKER_VARIANTS[variant];
   v.create(libs, ok); // load and compile the constructor path before measuring
   await fullGc();
   const before = heapUsed();
   const { createNs, after } = await (async () => {
     const held = new Array(count);
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < count; i++) held[i] = v.create(libs, ok);
-    const ns = Number(process.hrtime.bigint() - t0) / count;
+    const wall = Number(process.hrtime.bigint() - t0);
+    const cpu = process.cpuUsage(c0);
+    const ns = (clock === 'cpu' ? (cpu.user + cpu.system) * 1000 : wall) / count;
     await fullGc();
     const used = heapUsed();
     if (held.length !== count) throw new Error('bench: lost breakers');

@@ -19,7 +19,7 @@
  * - `--clock cpu` reports process CPU time per call instead of wall-clock time (both are always
  *   recorded in the JSON); useful on a machine shared with other work. `--single-threaded-gc`
  *   passes that V8 flag to the children: on an overloaded machine the parallel scavenger waits for
- *   helper threads that get no CPU, which inflates every allocating subject by a random amount.
+ *   GC worker threads that get no CPU, which inflates every allocating subject by a random amount.
  * - Per breaker (heap, creation time, timers) and the registry are probed in their own processes.
  *
  * Budgets come from the performance contract and are checked in budgets.js.
@@ -212,7 +212,9 @@ async function main() {
     for (const variant of MEMORY_VARIANTS) {
       for (const count of mode.memoryCounts) {
         progress(`memory ${variant} x ${count}`);
-        raw.memory.push(await runWorker({ kind: 'memory', variant, count }, args.nodeFlags));
+        raw.memory.push(
+          await runWorker({ kind: 'memory', variant, count, clock: args.clock }, args.nodeFlags),
+        );
       }
     }
   }

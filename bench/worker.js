@@ -42,7 +42,7 @@ async function main() {
       result = await timing(libs, task.caseId, task.params);
       break;
     case 'memory':
-      result = await probeMemory(libs, task.variant, task.count);
+      result = await probeMemory(libs, task.variant, task.count, task.clock);
       break;
     case 'timers':
       result = await probeTimers(libs, task.variant);
