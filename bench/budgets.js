@@ -1,0 +1,228 @@
+/**
+ * The budgets of the performance contract, each checked against merged results. A row whose
+ * inputs were not measured in this run is left out (a partial run checks what it measured).
+ *
+ * Tolerances where the contract says "same" or "no measurable change": a difference counts as
+ * noise up to max(10 ns, 10 %) for telemetry, max(20 ns, 10 %) between window lengths.
+ */
+
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : String(n);
+const signed = (n) => (n >= 0 ? `+${fmt(n)}` : fmt(n));
+
+function row(caseResult, id) {
+  return caseResult?.rows.find((r) => r.id === id);
+}
+
+function verdict(ok) {
+  return ok ? 'met' : 'missed';
+}
+
+/** Checks every budget whose inputs exist in `results`; returns `{ id, path, budget, measured, verdict }` rows. */
+export function checkBudgets(results) {
+  const out = [];
+  const add = (id, path, budget, compute) => {
+    const value = compute();
+    if (value !== undefined) out.push({ id, path, budget, ...value });
+  };
+  const cases = results.cases ?? {};
+
+  const seq = cases['closed-seq'];
+  add('A1', 'closed, success, no timeout', '≤ bare + 50 ns', () => {
+    const bw = row(seq, 'breakwater');
+    const bare = row(seq, 'bare');
+    if (!bw || !bare) return undefined;
+    return {
+      measured: `${signed(bw.overhead)} ns (bare ${fmt(bare.ns)}, breakwater ${fmt(bw.ns)} ns/call)`,
+      verdict: verdict(bw.overhead <= 50),
+    };
+  });
+  add('A2', 'closed, success, no timeout', '≤ +400 B allocated per call', () => {
+    const bw = row(seq, 'breakwater');
+    const bare = row(seq, 'bare');
+    if (!bw || !bare) return undefined;
+    return {
+      measured: `${signed(bw.bytesOver)} B (bare ${fmt(bare.bytes)} B, breakwater ${fmt(bw.bytes)} B/call)`,
+      verdict: verdict(bw.bytesOver <= 400),
+    };
+  });
+  add('A3', 'closed, success, no timeout', '≥ 2× less overhead than cockatiel', () => {
+    const bw = row(seq, 'breakwater');
+    const ck = row(seq, 'cockatiel');
+    if (!bw || !ck) return undefined;
+    return {
+      measured: `breakwater ${signed(bw.overhead)} ns vs cockatiel ${signed(ck.overhead)} ns (${fmt(ck.overhead / Math.max(bw.overhead, 1), 1)}× less)`,
+      verdict: verdict(bw.overhead * 2 <= ck.overhead),
+    };
+  });
+
+  const tmo = cases['closed-timeout'];
+  add('B1', 'closed, success, default 10 s timeout', '≤ bare + 120 ns', () => {
+    const bw = row(tmo, 'breakwater');
+    if (!bw) return undefined;
+    return {
+      measured: `${signed(bw.overhead)} ns (${fmt(bw.ns)} ns/call)`,
+      verdict: verdict(bw.overhead <= 120),
+    };
+  });
+  add('B2', 'closed, success, default 10 s timeout', "≥ 5× less overhead than opossum's default", () => {
+    const bw = row(tmo, 'breakwater');
+    const op = row(tmo, 'opossum');
+    if (!bw || !op) return undefined;
+    return {
+      measured: `breakwater ${signed(bw.overhead)} ns vs opossum ${signed(op.overhead)} ns (${fmt(op.overhead / Math.max(bw.overhead, 1), 1)}× less)`,
+      verdict: verdict(bw.overhead * 5 <= op.overhead),
+    };
+  });
+  add(
+    'B3',
+    'closed, success, default 10 s timeout',
+    "≥ 100× less overhead than cockatiel's breaker + timeout",
+    () => {
+      const bw = row(tmo, 'breakwater');
+      const ck = row(tmo, 'cockatiel');
+      if (!bw || !ck) return undefined;
+      return {
+        measured: `breakwater ${signed(bw.overhead)} ns vs cockatiel ${signed(ck.overhead)} ns (${fmt(ck.overhead / Math.max(bw.overhead, 1), 1)}× less)`,
+        verdict: verdict(bw.overhead * 100 <= ck.overhead),
+      };
+    },
+  );
+
+  const mixed = cases.mixed;
+  add('C1', 'closed, 50/50 success/failure', '≤ bare + 300 ns', () => {
+    const bw = row(mixed, 'breakwater');
+    if (!bw) return undefined;
+    return {
+      measured: `${signed(bw.overhead)} ns (${fmt(bw.ns)} ns/call)`,
+      verdict: verdict(bw.overhead <= 300),
+    };
+  });
+  add('C2', 'closed, 50/50 success/failure', "less overhead than cockatiel's", () => {
+    const bw = row(mixed, 'breakwater');
+    const ck = row(mixed, 'cockatiel');
+    if (!bw || !ck) return undefined;
+    return {
+      measured: `breakwater ${signed(bw.overhead)} ns vs cockatiel ${signed(ck.overhead)} ns`,
+      verdict: verdict(bw.overhead < ck.overhead),
+    };
+  });
+  add('C3', 'window of 10 s vs 600 s (50/50 path)', 'same cost per call (within max(20 ns, 10 %))', () => {
+    const w10 = row(cases['window-10s'], 'breakwater');
+    const w600 = row(cases['window-600s'], 'breakwater');
+    if (!w10 || !w600) return undefined;
+    const w60 = row(cases['window-60s'], 'breakwater');
+    const worst = Math.abs(w600.overhead - w10.overhead);
+    const mid = w60 ? `, 60 s ${signed(w60.overhead)}` : '';
+    return {
+      measured: `overhead 10 s ${signed(w10.overhead)}${mid}, 600 s ${signed(w600.overhead)} ns`,
+      verdict: verdict(worst <= Math.max(20, 0.1 * Math.abs(w10.overhead))),
+    };
+  });
+
+  const open = cases.open;
+  add('D1', 'open, rejection', '≤ 1,000 ns per rejected call', () => {
+    const tripped = row(open, 'breakwater');
+    const isolated = row(open, 'breakwater-isolated');
+    if (!tripped || !isolated) return undefined;
+    return {
+      measured: `tripped ${fmt(tripped.ns)} ns, isolated ${fmt(isolated.ns)} ns`,
+      verdict: verdict(Math.max(tripped.ns, isolated.ns) <= 1000),
+    };
+  });
+  add('D2', 'open, rejection', '≥ 4× faster than opossum and cockatiel', () => {
+    const tripped = row(open, 'breakwater');
+    const isolated = row(open, 'breakwater-isolated');
+    const op = row(open, 'opossum');
+    const ck = row(open, 'cockatiel');
+    if (!tripped || !isolated || !op || !ck) return undefined;
+    const bw = Math.max(tripped.ns, isolated.ns);
+    return {
+      measured: `opossum ${fmt(op.ns / bw, 1)}×, cockatiel ${fmt(ck.ns / bw, 1)}× slower (opossum ${fmt(op.ns)}, cockatiel ${fmt(ck.ns)} ns)`,
+      verdict: verdict(op.ns >= 4 * bw && ck.ns >= 4 * bw),
+    };
+  });
+
+  add(
+    'E',
+    'telemetry with no listener for the event',
+    'no measurable change (within max(10 ns, 10 %))',
+    () => {
+      const without = row(cases.telemetry, 'breakwater');
+      const withListener = row(cases.telemetry, 'breakwater-listener');
+      if (!without || !withListener) return undefined;
+      const diff = withListener.ns - without.ns;
+      return {
+        measured: `${fmt(without.ns)} ns without, ${fmt(withListener.ns)} ns with a 'stateChange' listener (${signed(diff)} ns)`,
+        verdict: verdict(Math.abs(diff) <= Math.max(10, 0.1 * without.ns)),
+      };
+    },
+  );
+
+  if (results.cases !== undefined && Object.keys(cases).length > 0) {
+    add('F', 'fleet mode attached, closed path', 'equal to local within noise', () => ({
+      measured: 'fleet mode: not built yet',
+      verdict: 'not built yet',
+    }));
+  }
+
+  const memory = (results.memory ?? []).filter((m) => m.variant === 'breakwater');
+  add('G1', 'per breaker (defaults)', '≤ 1 KB heap', () => {
+    if (memory.length === 0) return undefined;
+    return {
+      measured: memory.map((m) => `${fmt(m.heapPerBreaker)} B @${fmt(m.count)}`).join(', '),
+      verdict: verdict(memory.every((m) => m.heapPerBreaker <= 1024)),
+    };
+  });
+  add('G2', 'per breaker (defaults)', '≤ 3 µs to create', () => {
+    if (memory.length === 0) return undefined;
+    return {
+      measured: memory.map((m) => `${fmt(m.createNs)} ns @${fmt(m.count)}`).join(', '),
+      verdict: verdict(memory.every((m) => m.createNs <= 3000)),
+    };
+  });
+  const timers = (results.timers ?? []).find((t) => t.variant === 'breakwater');
+  add('G3', 'per breaker (defaults)', '0 timers while idle', () => {
+    if (!timers) return undefined;
+    return {
+      measured: `${fmt(timers.idleTimers)} when created, ${fmt(timers.afterCallTimers)} after one settled call (${fmt(timers.afterCallRefd)} ref'd)`,
+      verdict: verdict(timers.idleTimers === 0 && timers.afterCallTimers === 0),
+    };
+  });
+  add('G4', 'per breaker (defaults)', 'freed when dropped', () => {
+    if (!timers && memory.length === 0) return undefined;
+    const parts = [];
+    if (timers) parts.push(`dropped breaker ${timers.droppedCollected ? 'collected' : 'NOT collected'}`);
+    for (const m of memory) parts.push(`${fmt(m.retainedAfterDrop)} B/breaker left @${fmt(m.count)}`);
+    const ok = (timers?.droppedCollected ?? true) && memory.every((m) => m.retainedAfterDrop <= 64);
+    return { measured: parts.join(', '), verdict: verdict(ok) };
+  });
+
+  const reg = results.registry;
+  add(
+    'H1',
+    `${fmt(reg?.keys ?? 100_000)} keyed breakers in a registry`,
+    '≤ 100 MB (for 100,000 keys)',
+    () => {
+      if (!reg) return undefined;
+      if (reg.skipped) return { measured: reg.note, verdict: 'not built yet' };
+      const mb = (reg.full.heapMB * 100_000) / reg.keys;
+      return {
+        measured: `${fmt(reg.full.heapMB, 1)} MB for ${fmt(reg.keys)} keys (${fmt(reg.full.bytesPerKey)} B/key)`,
+        verdict: verdict(mb <= 100),
+      };
+    },
+  );
+  add('H2', 'registry', 'bounded by maxBreakers', () => {
+    if (!reg) return undefined;
+    if (reg.skipped) return { measured: reg.note, verdict: 'not built yet' };
+    const b = reg.bounded;
+    return {
+      measured: `maxBreakers ${fmt(b.maxBreakers)}: size ${fmt(b.size)} after ${fmt(reg.keys)} keys, ${fmt(b.heapMB, 1)} MB`,
+      verdict: verdict(b.size <= b.maxBreakers && b.heapMB <= reg.full.heapMB * 0.5),
+    };
+  });
+  return out;
+}

@@ -1,0 +1,324 @@
+/**
+ * The timed cases: for each one, the loop shape, the protected function and the subjects (bare,
+ * breakwater and the anchors opossum 9 and cockatiel 3.2, configured alike).
+ *
+ * A subject is `make(libs, fn) => call`: `call()` makes one call through the subject and returns
+ * its promise. Every subject gets its own copy of the protected function and of the timing loop,
+ * compiled from source (`new AsyncFunction`), so no two subjects share JIT type feedback.
+ */
+
+/** `new AsyncFunction(...)` compiles a fresh async function: own bytecode, own feedback. */
+export const AsyncFunction = (async () => {}).constructor;
+
+/** One cached error for every failure and bare rejection: `new Error()` alone costs ~1.7 µs. */
+const CACHED_ERROR = new Error('expected failure');
+
+/** Protected functions, compiled anew for each subject. */
+const FUNCTIONS = {
+  /** Always resolves. */
+  ok: () => new AsyncFunction('return 1;'),
+  /** Alternates success and failure (cached error). */
+  mixed: () =>
+    new Function('err', 'let k = 0; return async () => { if ((++k & 1) === 1) throw err; return 1; };')(
+      CACHED_ERROR,
+    ),
+  /** Always rejects with the cached error (the bare baseline of a rejection). */
+  fail: () => new Function('err', 'return async () => { throw err; };')(CACHED_ERROR),
+};
+
+/** Loop bodies: `call` is the subject, `n` the iterations; every iteration is one or more calls. */
+const LOOPS = {
+  seq: { perIteration: 1, body: 'for (let i = 0; i < n; i++) await call();' },
+  seqCatch: {
+    perIteration: 1,
+    body: 'for (let i = 0; i < n; i++) { try { await call(); } catch { /* expected */ } }',
+  },
+  concurrent100: {
+    perIteration: 100,
+    body:
+      'const ps = new Array(100);' +
+      'for (let i = 0; i < n; i++) { for (let j = 0; j < 100; j++) ps[j] = call(); await Promise.all(ps); }',
+  },
+};
+
+/** Compiles a fresh copy of a loop: `(call, n) => Promise<void>`. */
+export function compileLoop(shape) {
+  const loop = LOOPS[shape];
+  return { run: new AsyncFunction('call', 'n', loop.body), perIteration: loop.perIteration };
+}
+
+/** Compiles a fresh copy of a protected function. */
+export function compileFunction(kind) {
+  return FUNCTIONS[kind]();
+}
+
+const NEVER_TRIPS = { failureThreshold: Infinity, timeout: false };
+
+function opossum(libs, fn, options) {
+  const breaker = new libs.Opossum(fn, options);
+  return () => breaker.fire();
+}
+
+function cockatielBreaker(libs, breaker) {
+  const c = libs.cockatiel;
+  return c.circuitBreaker(c.handleAll, { halfOpenAfter: 30_000, breaker });
+}
+
+function cockatielSampling(libs, duration) {
+  // threshold must lie in (0, 1): 0.99 of failures is never reached by a 50/50 mix.
+  const policy = cockatielBreaker(libs, new libs.cockatiel.SamplingBreaker({ threshold: 0.99, duration }));
+  return policy;
+}
+
+/** A breakwater breaker tripped into `open` by one failure, recovery far away. */
+async function trippedBreakwater(libs) {
+  const breaker = new libs.bw.CircuitBreaker({
+    failureThreshold: 1,
+    recoveryTimeout: 3_600_000,
+    timeout: false,
+  });
+  await breaker.execute(compileFunction('fail')).catch(() => undefined);
+  if (breaker.state !== 'open') throw new Error('bench: breakwater breaker did not trip');
+  return breaker;
+}
+
+const bare = { id: 'bare', label: 'bare `await fn()`', make: (_libs, fn) => fn };
+
+function windowCase(seconds) {
+  const ms = seconds * 1000;
+  return {
+    title: `50/50 success/failure, ${seconds} s window (1 s buckets), cannot trip`,
+    loop: 'seqCatch',
+    fn: 'mixed',
+    anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
+    subjects: [
+      bare,
+      {
+        id: 'breakwater',
+        label: `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker({
+            ...NEVER_TRIPS,
+            window: { type: 'time', duration: ms, buckets: seconds },
+          });
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'opossum',
+        label: `opossum, timeout false, rollingCountTimeout ${ms}, ${seconds} buckets, errorThresholdPercentage 100, volumeThreshold huge`,
+        make: (libs, fn) =>
+          opossum(libs, fn, {
+            timeout: false,
+            rollingCountTimeout: ms,
+            rollingCountBuckets: seconds,
+            errorThresholdPercentage: 100,
+            volumeThreshold: Number.MAX_SAFE_INTEGER,
+          }),
+      },
+      {
+        id: 'cockatiel',
+        label: `cockatiel, SamplingBreaker({ threshold: 0.99, duration: ${ms} })`,
+        make: (libs, fn) => {
+          const policy = cockatielSampling(libs, ms);
+          return () => policy.execute(fn);
+        },
+      },
+    ],
+  };
+}
+
+/** Subjects of the closed success path without timeouts (sequential and concurrent). */
+const closedNoTimeout = [
+  bare,
+  {
+    id: 'breakwater',
+    label: 'breakwater, defaults with timeout: false',
+    make: (libs, fn) => {
+      const b = new libs.bw.CircuitBreaker({ timeout: false });
+      return () => b.execute(fn);
+    },
+  },
+  {
+    id: 'opossum',
+    label: 'opossum, timeout: false',
+    make: (libs, fn) => opossum(libs, fn, { timeout: false }),
+  },
+  {
+    id: 'cockatiel',
+    label: 'cockatiel, ConsecutiveBreaker(5) alone',
+    make: (libs, fn) => {
+      const policy = cockatielBreaker(libs, new libs.cockatiel.ConsecutiveBreaker(5));
+      return () => policy.execute(fn);
+    },
+  },
+];
+
+/** The timed cases, in the order they are printed. */
+export const CASES = {
+  'closed-seq': {
+    title: 'closed, success, sequential, no timeout',
+    loop: 'seq',
+    fn: 'ok',
+    anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
+    subjects: closedNoTimeout,
+  },
+  'closed-concurrent': {
+    title: 'closed, success, 100 concurrent calls per batch, no timeout',
+    loop: 'concurrent100',
+    fn: 'ok',
+    anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
+    subjects: closedNoTimeout,
+  },
+  'closed-timeout': {
+    title: 'closed, success, sequential, default 10 s timeout',
+    loop: 'seq',
+    fn: 'ok',
+    anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
+    subjects: [
+      bare,
+      {
+        id: 'breakwater',
+        label: 'breakwater, defaults (timeout 10 s)',
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker();
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'opossum',
+        label: 'opossum, defaults (timeout 10 s)',
+        make: (libs, fn) => opossum(libs, fn, {}),
+      },
+      {
+        id: 'cockatiel',
+        label: 'cockatiel, wrap(timeout(10_000, Cooperative), ConsecutiveBreaker(5))',
+        make: (libs, fn) => {
+          const c = libs.cockatiel;
+          const policy = c.wrap(
+            c.timeout(10_000, c.TimeoutStrategy.Cooperative),
+            cockatielBreaker(libs, new c.ConsecutiveBreaker(5)),
+          );
+          return () => policy.execute(fn);
+        },
+      },
+    ],
+  },
+  mixed: {
+    title: '50/50 success/failure, cannot trip, default window, no timeout',
+    loop: 'seqCatch',
+    fn: 'mixed',
+    anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
+    subjects: [
+      bare,
+      {
+        id: 'breakwater',
+        label: 'breakwater, failureThreshold Infinity, timeout false (10 s / 10 buckets window)',
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker(NEVER_TRIPS);
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'opossum',
+        label: 'opossum, timeout false, errorThresholdPercentage 100, volumeThreshold huge',
+        make: (libs, fn) =>
+          opossum(libs, fn, {
+            timeout: false,
+            errorThresholdPercentage: 100,
+            volumeThreshold: Number.MAX_SAFE_INTEGER,
+          }),
+      },
+      {
+        id: 'cockatiel',
+        label: 'cockatiel, ConsecutiveBreaker(MAX_SAFE_INTEGER)',
+        make: (libs, fn) => {
+          const policy = cockatielBreaker(
+            libs,
+            new libs.cockatiel.ConsecutiveBreaker(Number.MAX_SAFE_INTEGER),
+          );
+          return () => policy.execute(fn);
+        },
+      },
+    ],
+  },
+  'window-10s': windowCase(10),
+  'window-60s': windowCase(60),
+  'window-600s': windowCase(600),
+  open: {
+    title: 'open state, rejection (bare: an async function rethrowing a cached error)',
+    loop: 'seqCatch',
+    fn: 'ok',
+    bareFn: 'fail',
+    anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
+    subjects: [
+      bare,
+      {
+        id: 'breakwater',
+        label: 'breakwater, tripped open (failureThreshold 1)',
+        make: async (libs, fn) => {
+          const b = await trippedBreakwater(libs);
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'breakwater-isolated',
+        label: 'breakwater, isolate()',
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker({ timeout: false });
+          b.isolate();
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'opossum',
+        label: 'opossum, timeout false, open()',
+        make: (libs, fn) => {
+          const breaker = new libs.Opossum(fn, { timeout: false });
+          breaker.open();
+          return () => breaker.fire();
+        },
+      },
+      {
+        id: 'cockatiel',
+        label: 'cockatiel, ConsecutiveBreaker(5), isolate()',
+        make: (libs, fn) => {
+          const policy = cockatielBreaker(libs, new libs.cockatiel.ConsecutiveBreaker(5));
+          policy.isolate();
+          return () => policy.execute(fn);
+        },
+      },
+    ],
+  },
+  telemetry: {
+    title: 'closed, success, sequential, no timeout: with vs without a listener on another event',
+    loop: 'seq',
+    fn: 'ok',
+    anchors: {},
+    subjects: [
+      bare,
+      {
+        id: 'breakwater',
+        label: 'breakwater, timeout false, no listener',
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker({ timeout: false });
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'breakwater-listener',
+        label: "breakwater, timeout false, a 'stateChange' listener attached",
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker({ timeout: false });
+          b.on('stateChange', () => undefined);
+          return () => b.execute(fn);
+        },
+      },
+    ],
+  },
+};
+
+/** The bare protected function of a case (the rejection case's bare baseline rethrows). */
+export function bareFunctionKind(caseDef) {
+  return caseDef.bareFn ?? caseDef.fn;
+}
