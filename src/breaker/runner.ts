@@ -25,6 +25,14 @@ export interface BreakerTotals {
 }
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
+const SETTLED: Promise<void> = Promise.resolve();
+
+/** Settlement handlers shared by the untimed calls of one generation. */
+interface SharedHandlers {
+  readonly generation: number;
+  readonly ok: (value: unknown) => unknown;
+  readonly error: (error: unknown) => unknown;
+}
 
 // Outcome events are emitted before the outcome is recorded, so a listener sees the outcome
 // before the state change it causes, and its `generation` is still the breaker's own.
@@ -66,6 +74,7 @@ export class Runner implements TransitionHook {
   readonly timed: boolean;
   #deadlines: DeadlineQueue | undefined;
   inFlight = 0;
+  #handlers: SharedHandlers | undefined;
   /** The context of plain calls: their signal never aborts, so one object serves them all. */
   readonly plainContext = new PlainContext();
 
@@ -131,10 +140,27 @@ export class Runner implements TransitionHook {
     } catch (error) {
       pending = Promise.reject(error);
     }
+    if (Number.isNaN(start) && (args === NO_ARGS || this.o.fallback === undefined)) {
+      // Untimed calls of one generation need nothing of their own to settle: share the handlers.
+      const handlers =
+        this.#handlers?.generation === generation ? this.#handlers : this.#makeHandlers(generation);
+      return Promise.resolve(pending).then(
+        handlers.ok as (value: T) => T,
+        handlers.error as (error: unknown) => T,
+      );
+    }
     return Promise.resolve(pending).then(
       (value) => this.succeeded(value, generation, start),
       (error: unknown) => this.failed(error, generation, start, args) as T,
     );
+  }
+
+  #makeHandlers(generation: number): SharedHandlers {
+    return (this.#handlers = {
+      generation,
+      ok: (value: unknown) => this.succeeded(value, generation, NaN),
+      error: (error: unknown) => this.failed(error, generation, NaN, NO_ARGS),
+    });
   }
 
   async #passThrough<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -148,12 +174,9 @@ export class Runner implements TransitionHook {
     const error = CircuitOpenError.fast(this.o.name, state, retryAfterMs);
     if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
     this.#tell('rejected', NaN, false);
-    if (this.o.fallback === undefined) return Promise.reject(error);
-    try {
-      return Promise.resolve(this.fallback(error, args) as T);
-    } catch (fallbackError) {
-      return Promise.reject(fallbackError);
-    }
+    // Rejecting through a settled promise's `then` (rather than `Promise.reject`) gives the caller a
+    // turn to attach its handler first, which spares Node's unhandled-rejection bookkeeping.
+    return SETTLED.then(() => this.fallback(error, args) as T);
   }
 
   /** A resolved call: classify the result, record, report; returns the value. */
@@ -161,13 +184,8 @@ export class Runner implements TransitionHook {
     this.inFlight--;
     const isResultFailure = this.o.isResultFailure;
     const resultFailed = isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure');
-    // An untimed admission (start is NaN) in the closed state: count without reading the clock.
-    if (
-      !resultFailed &&
-      Number.isNaN(start) &&
-      !this.observed &&
-      this.machine.countUntimedSuccess(generation)
-    ) {
+    // In the closed state with no rule that successes can move: count without reading the clock.
+    if (!resultFailed && !this.observed && this.machine.countUntimedSuccess(generation, start)) {
       this.totals.successes++;
       return value;
     }
@@ -208,16 +226,12 @@ export class Runner implements TransitionHook {
     if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
     this.#tell('failure', durationMs, slow);
     this.machine.record(generation, start, now, true);
+    if (this.o.fallback === undefined) throw error; // rethrown here, not deeper: throwing costs per frame
     return this.fallback(error, args);
   }
 
   /** A call that ran out of time: it counts as a failure. */
-  timedOut(
-    generation: number,
-    start: number,
-    args: readonly unknown[],
-    timeoutMs: number,
-  ): { error: CallTimeoutError; answer: () => unknown } {
+  timedOut(generation: number, start: number, args: readonly unknown[], timeoutMs: number): CallTimeoutError {
     this.inFlight--;
     const now = this.o.clock.now();
     this.totals.timeouts++;
@@ -225,8 +239,7 @@ export class Runner implements TransitionHook {
     if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
     this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
     this.machine.record(generation, start, now, true);
-    const error = new CallTimeoutError(this.o.name, timeoutMs);
-    return { error, answer: () => this.fallback(error, args) };
+    return new CallTimeoutError(this.o.name, timeoutMs);
   }
 
   /** The caller aborted: not counted, the permit is released. */
@@ -278,6 +291,8 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #settled = false;
   #controller: AbortController | undefined;
   #timeoutError: CallTimeoutError | undefined;
+  /** Listens to the caller's signal; made only when there is one. */
+  #onCallerAbort: (() => void) | undefined;
   readonly #runner: Runner;
   readonly #args: readonly unknown[];
   readonly #generation: number;
@@ -304,7 +319,12 @@ class GuardedCall<T> implements PolicyContext, Expiring {
       this.#reject = reject;
     });
     if (runner.timed) runner.deadlines.push(this);
-    if (caller !== undefined) caller.addEventListener('abort', this.#onCallerAbort);
+    if (caller !== undefined) {
+      this.#onCallerAbort = () => {
+        this.#callerAborted();
+      };
+      caller.addEventListener('abort', this.#onCallerAbort);
+    }
     void this.#drive(fn);
   }
 
@@ -324,8 +344,12 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     try {
       value = await fn(this);
     } catch (error) {
-      if (this.#finish())
-        this.#answer(() => this.#runner.failed(error, this.#generation, this.#start, this.#args));
+      if (!this.#finish()) return;
+      try {
+        this.#resolve(this.#runner.failed(error, this.#generation, this.#start, this.#args) as T);
+      } catch (answer) {
+        this.#reject(answer);
+      }
       return;
     }
     // A result that arrives after a timeout or an abort was already answered for: drop it.
@@ -338,19 +362,24 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#settled = true;
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
-    const { error, answer } = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
+    const error = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
     this.#timeoutError = error;
     this.#controller?.abort(error);
-    this.#answer(answer);
+    try {
+      this.#resolve(this.#runner.fallback(error, this.#args) as T);
+    } catch (answer) {
+      this.#reject(answer);
+    }
   }
 
-  readonly #onCallerAbort = (): void => {
+  /** The caller's signal aborted: reject with its reason; not counted, the permit is released. */
+  #callerAborted(): void {
     if (!this.#finish()) return;
     const reason = this.#caller?.reason as unknown;
     this.#controller?.abort(reason);
     this.#runner.aborted(reason, this.#generation, this.#start);
     this.#reject(reason);
-  };
+  }
 
   /** Marks the call settled; false when it already was. */
   #finish(): boolean {
@@ -362,14 +391,6 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   }
 
   #detachCaller(): void {
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
-  }
-
-  #answer(produce: () => unknown): void {
-    try {
-      this.#resolve(produce() as T);
-    } catch (error) {
-      this.#reject(error);
-    }
+    if (this.#onCallerAbort !== undefined) this.#caller?.removeEventListener('abort', this.#onCallerAbort);
   }
 }

@@ -183,15 +183,19 @@ export class BreakerMachine {
   }
 
   /**
-   * Counts a success of a call admitted in the closed state without a clock reading. This is the
-   * hot path's shortcut: when no rate or slow-call rule is configured a success cannot change a
-   * decision, so the window files it in its newest bucket instead of reading the clock (every
-   * 64th such success is timed, to keep the newest bucket current). Returns false when the caller
-   * must read the clock and call `record` instead.
+   * Counts a success in the closed state without reading the clock, when that cannot change a
+   * decision (no rate or slow-call rule): the hot path's shortcut. A call whose start time is known
+   * is filed in the bucket where it started; an untimed one (`start` NaN) in the newest bucket the
+   * window has seen, with every 64th refused so that the caller times it and keeps that bucket
+   * current. Returns false when the caller must read the clock and call `record` instead.
    */
-  countUntimedSuccess(generation: number): boolean {
-    if (generation !== this.generation || this.#state.name !== 'closed')
-      return generation !== this.generation;
+  countUntimedSuccess(generation: number, start: number): boolean {
+    if (generation !== this.generation) return true; // a late success: lifetime totals only
+    if (this.#state.name !== 'closed' || this.#successesDecide) return false;
+    if (!Number.isNaN(start)) {
+      this.window.record(start, false, false);
+      return true;
+    }
     if ((++this.#untimed & 63) === 0) return false;
     return this.window.recordUntimedSuccess();
   }
