@@ -35,6 +35,8 @@ export interface Percentiles {
   readonly max: number | null;
 }
 
+const EMPTY: Percentiles = Object.freeze({ count: 0, p50: null, p90: null, p99: null, max: null });
+
 /** See the module comment. */
 export class LatencyHistogram {
   readonly #slotMs: number;
@@ -43,6 +45,7 @@ export class LatencyHistogram {
   readonly #epochs: Float64Array;
   readonly #min: Float64Array;
   readonly #max: Float64Array;
+  readonly #merged = new Uint32Array(BUCKETS);
 
   /** Keeps the last `windowMs` (default one minute) in sub-windows of `slotMs` (default 10 s). */
   constructor(windowMs = 60_000, slotMs = 10_000) {
@@ -79,31 +82,37 @@ export class LatencyHistogram {
   /** p50, p90 and p99 of the durations recorded in the sub-windows overlapping `[now - windowMs, now]`. */
   percentiles(now: number): Percentiles {
     const current = Math.floor(now / this.#slotMs);
-    const merged = new Array<number>(BUCKETS).fill(0);
+    const merged = this.#merged;
+    merged.fill(0);
     let count = 0;
     let min = Infinity;
     let max = 0;
     for (let slot = 0; slot < this.#slots; slot++) {
       const epoch = this.#epochs[slot] ?? Number.NEGATIVE_INFINITY;
       if (epoch > current || epoch <= current - this.#slots) continue;
+      const offset = slot * BUCKETS;
       for (let b = 0; b < BUCKETS; b++) {
-        const n = this.#counts[slot * BUCKETS + b] ?? 0;
+        const n = this.#counts[offset + b] ?? 0;
+        if (n === 0) continue;
         merged[b] = (merged[b] ?? 0) + n;
         count += n;
       }
       min = Math.min(min, this.#min[slot] ?? Infinity);
       max = Math.max(max, this.#max[slot] ?? 0);
     }
-    if (count === 0) return { count: 0, p50: null, p90: null, p99: null, max: null };
-    const at = (q: number): number => {
-      const rank = Math.max(1, Math.ceil(q * count));
-      let seen = 0;
-      for (let b = 0; b < BUCKETS; b++) {
-        seen += merged[b] ?? 0;
-        if (seen >= rank) return Math.min(max, Math.max(min, upperBound(b)));
+    if (count === 0) return EMPTY;
+    // One pass finds all three ranks.
+    const ranks = [0.5, 0.9, 0.99].map((q) => Math.max(1, Math.ceil(q * count)));
+    const found = [max, max, max];
+    let seen = 0;
+    let next = 0;
+    for (let b = 0; b < BUCKETS && next < 3; b++) {
+      seen += merged[b] ?? 0;
+      while (next < 3 && seen >= (ranks[next] ?? 0)) {
+        found[next] = Math.min(max, Math.max(min, upperBound(b)));
+        next++;
       }
-      return max;
-    };
-    return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99), max };
+    }
+    return { count, p50: found[0] ?? max, p90: found[1] ?? max, p99: found[2] ?? max, max };
   }
 }

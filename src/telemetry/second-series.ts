@@ -49,17 +49,21 @@ export class SecondSeries {
   /** The last `length` seconds ending at `second`, oldest first (seconds without calls are 0). */
   counts(second: number): SecondCounts {
     this.#advance(second);
-    const calls: number[] = [];
-    const failures: number[] = [];
-    const rejected: number[] = [];
     const newest = Math.max(second, this.#head);
-    for (let s = newest - this.length + 1; s <= newest; s++) {
-      const at = this.#slot(s);
-      calls.push(this.#calls[at] ?? 0);
-      failures.push(this.#failures[at] ?? 0);
-      rejected.push(this.#rejected[at] ?? 0);
-    }
-    return { until: newest, calls, failures, rejected };
+    // Oldest first: from the slot after the newest to the end, then from the start to the newest.
+    const split = this.#slot(newest) + 1;
+    const n = this.length;
+    const ordered = (a: Uint32Array): number[] => {
+      const out = new Array<number>(n);
+      for (let i = 0, at = split; i < n; i++, at = at + 1 === n ? 0 : at + 1) out[i] = a[at] ?? 0;
+      return out;
+    };
+    return {
+      until: newest,
+      calls: ordered(this.#calls),
+      failures: ordered(this.#failures),
+      rejected: ordered(this.#rejected),
+    };
   }
 
   /** Moves the head to `second`, clearing the slots of the seconds skipped over. */
