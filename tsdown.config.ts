@@ -8,6 +8,9 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'prometheus/index': 'src/prometheus/index.ts',
+      'otel/index': 'src/otel/index.ts',
+      'dashboard/index': 'src/dashboard/index.ts',
     },
     format: ['esm', 'cjs'],
     clean: true,

@@ -12,9 +12,10 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../core/clock.js';
-import { Telemetry } from '../core/telemetry.js';
+import type { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { type ActivitySnapshot, ActivityTracker } from '../telemetry/activity.js';
+import { isTelemetry } from '../telemetry/sources.js';
 import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
 import { renderPage } from './page.js';
 import { SseHub, type SseStats } from './sse-hub.js';
@@ -96,7 +97,7 @@ function validate(options: DashboardOptions): void {
   }
   check.knownKeys(options, KNOWN);
   const o = options as unknown as Record<string, unknown>;
-  if (!(o.source instanceof Telemetry)) check.fail('source', o.source, 'a Telemetry stream', 'type');
+  if (!isTelemetry(o.source)) check.fail('source', o.source, 'a Telemetry stream', 'type');
   if (o.allowControl !== undefined && typeof o.allowControl !== 'boolean')
     check.fail('allowControl', o.allowControl, 'a boolean', 'type');
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 16 || /\s/.test(o.token)))

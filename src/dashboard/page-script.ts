@@ -46,8 +46,9 @@ export const PAGE_SCRIPT = String.raw`
   }
   function percent(x) { return (x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0) + ' %'; }
 
-  function stat(dl, label) {
+  function stat(dl, label, hint) {
     var d = el('div');
+    d.title = hint;
     d.appendChild(el('dt', '', label));
     var dd = el('dd', '', '\u2013');
     d.appendChild(dd);
@@ -76,9 +77,12 @@ export const PAGE_SCRIPT = String.raw`
     var dl = el('dl', 'stats');
     var c = {
       root: root, badge: badge, meta: meta, callsPath: callsPath, badPath: badPath, legend: legend,
-      calls: stat(dl, 'calls (window)'), failureRate: stat(dl, 'failure rate'), slowRate: stat(dl, 'slow rate'),
-      inFlight: stat(dl, 'in flight'), p50: stat(dl, 'p50'), p90: stat(dl, 'p90'), p99: stat(dl, 'p99'),
-      count: stat(dl, 'timed (1 min)'), totals: el('div', 'totals'), actions: null, name: name
+      calls: stat(dl, 'calls', 'calls in the breaker\u2019s window'),
+      failureRate: stat(dl, 'failure rate', 'failures / calls in the window'),
+      slowRate: stat(dl, 'slow rate', 'slow calls / calls in the window'),
+      inFlight: stat(dl, 'in flight', 'calls running now'),
+      p50: stat(dl, 'p50', 'median latency, last minute'), p90: stat(dl, 'p90', '90th percentile, last minute'),
+      p99: stat(dl, 'p99', '99th percentile, last minute'), count: stat(dl, 'samples', 'timed calls, last minute'), totals: el('div', 'totals'), actions: null, name: name
     };
     root.appendChild(dl);
     root.appendChild(c.totals);
@@ -128,7 +132,7 @@ export const PAGE_SCRIPT = String.raw`
     c.callsPath.setAttribute('d', area);
     c.badPath.setAttribute('d', line);
     var sum = function (a) { var t = 0; for (var q = 0; q < a.length; q++) t += a[q]; return t; };
-    c.legend.textContent = 'last ' + duration(n * 1000) + ': ' + sum(calls) + ' calls, ' + sum(series.failures) +
+    c.legend.textContent = 'last ' + n + ' s: ' + sum(calls) + ' calls, ' + sum(series.failures) +
       ' failed, ' + sum(series.rejected) + ' rejected (peak ' + max + '/s)';
   }
 

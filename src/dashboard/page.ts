@@ -34,6 +34,7 @@ export function renderPage(title: string, allowControl: boolean): Page {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${t}</title>
+<link rel="icon" href="data:,">
 <style>${PAGE_STYLE}</style>
 </head>
 <body>

@@ -8,7 +8,7 @@
  */
 import { type MeterProvider, type ObservableResult, metrics } from '@opentelemetry/api';
 import type { Disposable } from '../core/events.js';
-import { Telemetry, type TelemetryEvent } from '../core/telemetry.js';
+import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import {
   DURATION_BUCKETS_SECONDS,
@@ -18,7 +18,7 @@ import {
   OTEL_ATTRIBUTES as A,
   STATES,
 } from '../telemetry/metric-names.js';
-import { breakerSources } from '../telemetry/sources.js';
+import { breakerSources, isTelemetry } from '../telemetry/sources.js';
 
 /** Options of {@link otelMetrics}. */
 export interface OtelMetricsOptions {
@@ -35,7 +35,7 @@ function validate(options: OtelMetricsOptions): void {
     check.throwIfAny();
   }
   check.knownKeys(options, ['telemetry', 'meterProvider']);
-  if (!((options.telemetry as unknown) instanceof Telemetry))
+  if (!isTelemetry(options.telemetry))
     check.fail('telemetry', options.telemetry, 'a Telemetry stream', 'type');
   const provider = options.meterProvider as unknown as { getMeter?: unknown } | undefined;
   if (provider !== undefined && typeof provider.getMeter !== 'function')

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
 import type { Disposable } from '../core/events.js';
-import { Telemetry, type TelemetryEvent } from '../core/telemetry.js';
+import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import {
   DURATION_BUCKETS_SECONDS,
@@ -16,7 +16,7 @@ import {
   PROM_PREFIX,
   STATES,
 } from '../telemetry/metric-names.js';
-import { breakerSources } from '../telemetry/sources.js';
+import { breakerSources, isTelemetry } from '../telemetry/sources.js';
 
 /** Options of {@link prometheusMetrics}. */
 export interface PrometheusMetricsOptions {
@@ -45,7 +45,7 @@ function validate(options: PrometheusMetricsOptions): void {
     check.throwIfAny();
   }
   check.knownKeys(options, ['telemetry', 'registry', 'prefix', 'buckets']);
-  if (!((options.telemetry as unknown) instanceof Telemetry))
+  if (!isTelemetry(options.telemetry))
     check.fail('telemetry', options.telemetry, 'a Telemetry stream', 'type');
   const registry = options.registry as unknown as { registerMetric?: unknown } | undefined;
   if (typeof registry?.registerMetric !== 'function')

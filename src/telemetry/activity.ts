@@ -39,7 +39,7 @@ export interface TransitionRecord {
 
 /** One breaker: its own snapshot plus what the tracker aggregated. */
 export interface BreakerActivity extends BreakerStats {
-  /** Per-second counts, oldest first. */
+  /** Per-second counts, oldest first, up to the last complete second. */
   readonly series: SecondCounts;
   /** Latency percentiles in ms over the last `latencyWindowMs`. */
   readonly latency: Percentiles;
@@ -130,7 +130,8 @@ export class ActivityTracker implements Disposable {
   /** Every live breaker with its aggregates, and the latest transitions. */
   snapshot(): ActivitySnapshot {
     const now = this.#clock.now();
-    const second = Math.floor(now / 1000);
+    // Series end with the last complete second: the current one is still filling up.
+    const second = Math.floor(now / 1000) - 1;
     const live = new Set<string>();
     const breakers: BreakerActivity[] = [];
     for (const source of breakerSources(this.#telemetry)) {

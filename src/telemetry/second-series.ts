@@ -5,9 +5,9 @@
  */
 import type { CallOutcome } from '../core/telemetry.js';
 
-/** Counts per second, oldest first; `seconds[i]` is the clock second of entry `i`. */
+/** Counts per second, oldest first; the last entry is clock second `until`. */
 export interface SecondCounts {
-  /** Clock second of the newest entry. */
+  /** Clock second of the last entry. */
   readonly until: number;
   /** Every call, rejected ones included. */
   readonly calls: number[];
@@ -46,24 +46,23 @@ export class SecondSeries {
     else if (outcome === 'rejected') this.#rejected[at] = (this.#rejected[at] ?? 0) + 1;
   }
 
-  /** The last `length` seconds ending at `second`, oldest first (seconds without calls are 0). */
+  /**
+   * The `length` seconds ending at `second`, oldest first. Seconds without calls, and seconds
+   * the ring no longer remembers, are 0.
+   */
   counts(second: number): SecondCounts {
-    this.#advance(second);
-    const newest = Math.max(second, this.#head);
-    // Oldest first: from the slot after the newest to the end, then from the start to the newest.
-    const split = this.#slot(newest) + 1;
     const n = this.length;
-    const ordered = (a: Uint32Array): number[] => {
-      const out = new Array<number>(n);
-      for (let i = 0, at = split; i < n; i++, at = at + 1 === n ? 0 : at + 1) out[i] = a[at] ?? 0;
-      return out;
-    };
-    return {
-      until: newest,
-      calls: ordered(this.#calls),
-      failures: ordered(this.#failures),
-      rejected: ordered(this.#rejected),
-    };
+    const calls = new Array<number>(n);
+    const failures = new Array<number>(n);
+    const rejected = new Array<number>(n);
+    for (let i = 0, s = second - n + 1; i < n; i++, s++) {
+      const known = s <= this.#head && s > this.#head - n;
+      const at = this.#slot(s);
+      calls[i] = known ? (this.#calls[at] ?? 0) : 0;
+      failures[i] = known ? (this.#failures[at] ?? 0) : 0;
+      rejected[i] = known ? (this.#rejected[at] ?? 0) : 0;
+    }
+    return { until: second, calls, failures, rejected };
   }
 
   /** Moves the head to `second`, clearing the slots of the seconds skipped over. */
