@@ -214,6 +214,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     } else if (path.endsWith('/events')) {
       hub.accept(req, res);
     } else {
+      // Mounted without a trailing slash (express: `app.use('/ops', handler)` and a request for
+      // `/ops`), relative URLs in the page would miss the mount point: redirect to `/ops/`.
+      const original = (req as { originalUrl?: unknown }).originalUrl;
+      if (typeof original === 'string') {
+        const [originalPath = '', query] = original.split('?');
+        if (!originalPath.endsWith('/') && !originalPath.endsWith('/index.html')) {
+          res.writeHead(308, { location: `${originalPath}/${query === undefined ? '' : `?${query}`}` });
+          res.end();
+          return;
+        }
+      }
       res.writeHead(200, { ...page.headers, 'content-length': String(Buffer.byteLength(page.html)) });
       res.end(method === 'HEAD' ? undefined : page.html);
     }

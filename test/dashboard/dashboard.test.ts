@@ -117,6 +117,29 @@ describe('createDashboard — page and JSON', () => {
     expect((await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).status).toBe(418);
   });
 
+  it('handler — mounted the express way, a request for the mount point without a slash is redirected', async () => {
+    const telemetry = new Telemetry();
+    const dashboard = createDashboard({ source: telemetry, clock: new FakeClock() });
+    // What express does for app.use('/ops', handler): strip the prefix, keep originalUrl.
+    const server = createServer((req, res) => {
+      const original = req.url ?? '/';
+      if (!original.startsWith('/ops')) return void res.writeHead(404).end();
+      Object.assign(req, { originalUrl: original, url: original.slice(4) === '' ? '/' : original.slice(4) });
+      dashboard.handler(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(
+      () => new Promise((resolve) => server.close(resolve)),
+      () => dashboard.close(),
+    );
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const bare = await fetch(`${base}/ops?x=1`, { redirect: 'manual' });
+    expect(bare.status).toBe(308);
+    expect(bare.headers.get('location')).toBe('/ops/?x=1');
+    expect((await fetch(`${base}/ops`)).url).toBe(`${base}/ops/`);
+    expect((await fetch(`${base}/ops/api/breakers`)).status).toBe(200);
+  });
+
   it('createDashboard — validates every option at once', () => {
     const telemetry = new Telemetry();
     expect(() => createDashboard({ source: telemetry, allowControl: true })).toThrow(
