@@ -6,10 +6,10 @@
 export {
   createDashboard,
   type Dashboard,
-  type DashboardOptions,
   type DashboardSnapshot,
   type ListeningDashboard,
 } from './dashboard.js';
+export type { DashboardOptions } from './dashboard-options.js';
 export type { SseStats } from './sse-hub.js';
 export type { ActivitySnapshot, BreakerActivity, TransitionRecord } from '../telemetry/activity.js';
 export type { Percentiles } from '../telemetry/latency-histogram.js';
