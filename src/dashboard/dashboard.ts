@@ -1,0 +1,201 @@
+/**
+ * `createDashboard`: a live page of every breaker on a telemetry stream, served by a plain Node
+ * request handler. Routes (relative to wherever the handler is mounted):
+ *
+ * | route | what |
+ * |---|---|
+ * | `GET /` | the page |
+ * | `GET /events` | Server-Sent Events: a full snapshot on connect, then one per `intervalMs` |
+ * | `GET /api/breakers` | the same snapshot as JSON |
+ * | `POST /api/breakers/:name/isolate`, `…/reset` | manual control (see `allowControl`) |
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../core/clock.js';
+import { OptionChecker } from '../core/validate.js';
+import { type ActivitySnapshot, ActivityTracker } from '../telemetry/activity.js';
+import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
+import { type DashboardOptions, validateDashboardOptions } from './dashboard-options.js';
+import { renderPage } from './page.js';
+import { SseHub, type SseStats } from './sse-hub.js';
+
+/**
+ * What the page receives (each SSE `snapshot` event) and `/api/breakers` answers, as JSON
+ * (where a number is `NaN` or `Infinity`, JSON has `null`).
+ */
+export interface DashboardSnapshot extends ActivitySnapshot {
+  /** Whether the page may offer isolate / reset. */
+  readonly allowControl: boolean;
+}
+
+/** What {@link Dashboard.listen} resolves to. */
+export interface ListeningDashboard {
+  /** The page's address, e.g. `http://127.0.0.1:4000/`. */
+  readonly url: string;
+  /** Stops this server (its event streams end). */
+  close(): Promise<void>;
+}
+
+/** A dashboard; see {@link createDashboard}. */
+export interface Dashboard {
+  /** A Node request handler, mountable in `node:http`, express or fastify (under any path prefix). */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Serves the handler on its own server; `host` defaults to loopback. */
+  listen(port: number, host?: string): Promise<ListeningDashboard>;
+  /** Event-stream counters. */
+  stats(): SseStats;
+  /** Ends every stream, stops listening to the telemetry stream and closes servers from `listen`. */
+  close(): Promise<void>;
+}
+
+const CONTROL = /\/api\/breakers\/([^/]+)\/(isolate|reset)$/;
+
+/**
+ * Creates a dashboard of every breaker reporting into `source`: state (coloured), time in state,
+ * the breaker's window (calls, failure rate, slow-call rate), a sparkline of calls and failures
+ * per second over the last `historySeconds`, latency percentiles over the last minute, and the
+ * latest transitions, live over Server-Sent Events. Read-only unless `allowControl` is `true`,
+ * and then control requests need `Authorization: Bearer <token>`.
+ *
+ * The dashboard subscribes to the stream at once (the history must be there when a page opens),
+ * so breakers report their calls from then on; `close()` unsubscribes.
+ *
+ * @example
+ * const telemetry = new Telemetry();
+ * const dashboard = createDashboard({ source: telemetry });
+ * const { url } = await dashboard.listen(4000); // http://127.0.0.1:4000/
+ * // or: app.use('/breakers', dashboard.handler)
+ */
+export function createDashboard(options: DashboardOptions): Dashboard {
+  validateDashboardOptions(options);
+  const { source: telemetry, allowControl = false, title = 'breakwater', clock = systemClock } = options;
+  const tracker = new ActivityTracker(telemetry, { clock, seconds: options.historySeconds ?? 120 });
+  const page = renderPage(title, allowControl);
+  const control = {
+    allowed: allowControl,
+    tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token),
+  };
+  const render = (): string => {
+    const snapshot: DashboardSnapshot = { allowControl, ...tracker.snapshot() };
+    return JSON.stringify(snapshot);
+  };
+  const hub = new SseHub(
+    clock,
+    {
+      intervalMs: options.intervalMs ?? 1_000,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      retryMs: 2_000,
+      maxClients: options.maxClients ?? 50,
+      maxBufferedBytes: options.maxBufferedBytes ?? 1_048_576,
+      maxSkippedFrames: options.maxSkippedFrames ?? 30,
+    },
+    render,
+  );
+  const servers = new Set<Server>();
+  let closed = false;
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, { error: 'dashboard error' });
+      else res.destroy();
+      const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
+      proc?.emitWarning?.(`breakwater dashboard: ${String(error)}`, { type: 'BreakwaterDashboardWarning' });
+    }
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
+    if (closed) {
+      sendJson(res, 503, { error: 'dashboard closed' });
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+    const readOnly = method === 'GET' || method === 'HEAD';
+    const ctl = CONTROL.exec(path);
+    if (ctl !== null) {
+      handleControl(req, res, telemetry, ctl[1] ?? '', ctl[2] as ControlAction, control);
+      return;
+    }
+    const known =
+      path.endsWith('/api/breakers') || path.endsWith('/events') || path === '' || path.endsWith('/');
+    if (!known && !path.endsWith('/index.html')) {
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    if (!readOnly) {
+      sendJson(res, 405, { error: 'read-only route' }, { allow: 'GET, HEAD' });
+      return;
+    }
+    if (path.endsWith('/api/breakers')) {
+      const text = render();
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-length': String(Buffer.byteLength(text)),
+      });
+      res.end(method === 'HEAD' ? undefined : text);
+    } else if (path.endsWith('/events')) {
+      hub.accept(req, res);
+    } else {
+      // Mounted without a trailing slash (express: `app.use('/ops', handler)` and a request for
+      // `/ops`), relative URLs in the page would miss the mount point: redirect to `/ops/`.
+      const original = (req as { originalUrl?: unknown }).originalUrl;
+      if (typeof original === 'string') {
+        const [originalPath = '', query] = original.split('?');
+        if (!originalPath.endsWith('/') && !originalPath.endsWith('/index.html')) {
+          res.writeHead(308, { location: `${originalPath}/${query === undefined ? '' : `?${query}`}` });
+          res.end();
+          return;
+        }
+      }
+      res.writeHead(200, { ...page.headers, 'content-length': String(Buffer.byteLength(page.html)) });
+      res.end(method === 'HEAD' ? undefined : page.html);
+    }
+  };
+
+  const listen = (port: number, host = '127.0.0.1'): Promise<ListeningDashboard> => {
+    const check = new OptionChecker('Dashboard.listen');
+    check.number('port', port, { integer: true, min: 0, max: 65_535 });
+    if (typeof host !== 'string' || host === '') check.fail('host', host, 'a non-empty string', 'type');
+    try {
+      check.throwIfAny();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (closed) return Promise.reject(new Error('Dashboard.listen: the dashboard is closed'));
+    const server = createServer(handler);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        servers.add(server);
+        const { address, port: bound } = server.address() as AddressInfo;
+        const shown = address.includes(':') ? `[${address}]` : address;
+        resolve({ url: `http://${shown}:${bound}/`, close: () => stop(server) });
+      });
+    });
+  };
+
+  const stop = (server: Server): Promise<void> => {
+    servers.delete(server);
+    return new Promise((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+      server.closeAllConnections();
+    });
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    hub.close();
+    tracker.dispose();
+    await Promise.all([...servers].map(stop));
+  };
+
+  return { handler, listen, stats: () => hub.stats(), close };
+}

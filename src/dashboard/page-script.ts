@@ -1,0 +1,238 @@
+/**
+ * The dashboard page's script (inlined). It builds every element with `createElement` and
+ * `textContent`: data from the server (breaker names, reasons) is never parsed as HTML.
+ * Plain ES2020, no dependencies.
+ */
+export const PAGE_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var path = location.pathname;
+  var base = path.slice(0, path.lastIndexOf('/') + 1);
+  var $ = function (id) { return document.getElementById(id); };
+  var grid = $('breakers'), list = $('transitions'), statusEl = $('status'), filterEl = $('filter');
+  var summaryEl = $('summary'), emptyEl = $('empty'), messageEl = $('message'), tokenEl = $('token');
+  var cards = new Map();
+  var latest = null;
+  var SEVERITY = { open: 0, isolated: 1, 'half-open': 2 };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function svg(tag, cls) {
+    var e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    if (cls) e.setAttribute('class', cls);
+    return e;
+  }
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '\u221e';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    var s = Math.floor(ms / 1000);
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' m ' + (s % 60) + ' s';
+    var h = Math.floor(m / 60);
+    if (h < 48) return h + ' h ' + (m % 60) + ' m';
+    return Math.floor(h / 24) + ' d ' + (h % 24) + ' h';
+  }
+  function latency(ms) {
+    if (ms === null || ms === undefined) return '\u2013';
+    if (ms < 1) return ms.toFixed(2) + ' ms';
+    if (ms < 10) return ms.toFixed(1) + ' ms';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    return (ms / 1000).toFixed(2) + ' s';
+  }
+  function percent(x) { return (x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0) + ' %'; }
+
+  function stat(dl, label, hint) {
+    var d = el('div');
+    d.title = hint;
+    d.appendChild(el('dt', '', label));
+    var dd = el('dd', '', '\u2013');
+    d.appendChild(dd);
+    dl.appendChild(d);
+    return dd;
+  }
+
+  function makeCard(name) {
+    var root = el('article', 'card');
+    root.setAttribute('data-name', name);
+    var head = el('div', 'head');
+    var title = el('h2', 'name', name);
+    var badge = el('span', 'badge');
+    head.appendChild(title); head.appendChild(badge);
+    root.appendChild(head);
+    var meta = el('div', 'meta');
+    root.appendChild(meta);
+    var spark = svg('svg', 'spark');
+    spark.setAttribute('viewBox', '0 0 120 40');
+    spark.setAttribute('preserveAspectRatio', 'none');
+    var callsPath = svg('path', 'calls'), badPath = svg('path', 'bad');
+    spark.appendChild(callsPath); spark.appendChild(badPath);
+    root.appendChild(spark);
+    var legend = el('div', 'legend');
+    root.appendChild(legend);
+    var dl = el('dl', 'stats');
+    var c = {
+      root: root, badge: badge, meta: meta, callsPath: callsPath, badPath: badPath, legend: legend,
+      calls: stat(dl, 'calls', 'calls in the breaker\u2019s window'),
+      failureRate: stat(dl, 'failure rate', 'failures / calls in the window'),
+      slowRate: stat(dl, 'slow rate', 'slow calls / calls in the window'),
+      inFlight: stat(dl, 'in flight', 'calls running now'),
+      p50: stat(dl, 'p50', 'median latency, last minute'), p90: stat(dl, 'p90', '90th percentile, last minute'),
+      p99: stat(dl, 'p99', '99th percentile, last minute'), count: stat(dl, 'samples', 'timed calls, last minute'), totals: el('div', 'totals'), actions: null, name: name
+    };
+    root.appendChild(dl);
+    root.appendChild(c.totals);
+    return c;
+  }
+
+  function addActions(c) {
+    var box = el('div', 'actions');
+    ['isolate', 'reset'].forEach(function (action) {
+      var b = el('button', '', action === 'isolate' ? 'Isolate' : 'Reset');
+      b.type = 'button';
+      b.setAttribute('data-action', action);
+      b.addEventListener('click', function () { control(c.name, action); });
+      box.appendChild(b);
+    });
+    c.root.appendChild(box);
+    c.actions = box;
+  }
+
+  function control(name, action) {
+    var token = tokenEl ? tokenEl.value.trim() : '';
+    if (!token) { messageEl.textContent = 'Enter the control token first.'; return; }
+    fetch(base + 'api/breakers/' + encodeURIComponent(name) + '/' + action, {
+      method: 'POST', headers: { Authorization: 'Bearer ' + token }
+    }).then(function (res) {
+      return res.json().then(function (body) {
+        messageEl.textContent = res.ok ? (action + ': ' + name + ' is now ' + body.state)
+          : (action + ' failed (' + res.status + '): ' + (body.error || ''));
+      });
+    }).catch(function (err) { messageEl.textContent = action + ' failed: ' + err; });
+  }
+
+  function sparkPaths(c, series) {
+    var calls = series.calls, bad = [];
+    for (var i = 0; i < calls.length; i++) bad.push(series.failures[i] + series.rejected[i]);
+    var max = 1;
+    for (var j = 0; j < calls.length; j++) if (calls[j] > max) max = calls[j];
+    var n = calls.length, w = 120 / Math.max(1, n - 1);
+    var y = function (v) { return (38 - (v / max) * 36).toFixed(1); };
+    var area = 'M0 40', line = '';
+    for (var k = 0; k < n; k++) {
+      var x = (k * w).toFixed(1);
+      area += ' L' + x + ' ' + y(calls[k]);
+      line += (k === 0 ? 'M' : ' L') + x + ' ' + y(bad[k]);
+    }
+    area += ' L120 40 Z';
+    c.callsPath.setAttribute('d', area);
+    c.badPath.setAttribute('d', line);
+    var sum = function (a) { var t = 0; for (var q = 0; q < a.length; q++) t += a[q]; return t; };
+    c.legend.textContent = 'last ' + n + ' s: ' + sum(calls) + ' calls, ' + sum(series.failures) +
+      ' failed, ' + sum(series.rejected) + ' rejected (peak ' + max + '/s)';
+  }
+
+  function update(c, b, allowControl) {
+    c.root.setAttribute('data-state', b.state);
+    c.badge.textContent = b.state;
+    var meta = b.state + ' for ' + duration(b.timeInStateMs) + ' \u00b7 generation ' + b.generation;
+    if (b.state === 'open') meta += ' \u00b7 probes in ' + duration(b.retryAfterMs);
+    c.meta.textContent = meta;
+    c.calls.textContent = String(b.window.calls);
+    c.failureRate.textContent = percent(b.window.failureRate);
+    c.slowRate.textContent = percent(b.window.slowCallRate);
+    c.inFlight.textContent = String(b.inFlight);
+    c.p50.textContent = latency(b.latency.p50);
+    c.p90.textContent = latency(b.latency.p90);
+    c.p99.textContent = latency(b.latency.p99);
+    c.count.textContent = String(b.latency.count);
+    var t = b.totals;
+    c.totals.textContent = 'since start: ' + t.successes + ' ok \u00b7 ' + t.failures + ' failed \u00b7 ' +
+      t.timeouts + ' timed out \u00b7 ' + t.rejected + ' rejected \u00b7 ' + t.fallbacks + ' fallbacks';
+    sparkPaths(c, b.series);
+    if (allowControl && !c.actions) addActions(c);
+  }
+
+  function matches(b, q) {
+    return !q || b.name.toLowerCase().indexOf(q) >= 0 || b.state.indexOf(q) === 0;
+  }
+
+  function render(snap) {
+    latest = snap;
+    var q = filterEl.value.trim().toLowerCase();
+    var seen = new Map(), keys = [], shown = 0, open = 0, half = 0;
+    snap.breakers.forEach(function (b) {
+      var n = (seen.get(b.name) || 0) + 1;
+      seen.set(b.name, n);
+      var key = n === 1 ? b.name : b.name + '\u0000' + n;
+      var c = cards.get(key);
+      if (!c) { c = makeCard(b.name); cards.set(key, c); }
+      update(c, b, snap.allowControl);
+      var visible = matches(b, q);
+      c.root.hidden = !visible;
+      if (visible) shown++;
+      if (b.state === 'open') open++;
+      if (b.state === 'half-open') half++;
+      keys.push({ key: key, b: b });
+    });
+    var live = new Set(keys.map(function (k) { return k.key; }));
+    cards.forEach(function (c, key) { if (!live.has(key)) { c.root.remove(); cards.delete(key); } });
+    keys.sort(function (x, y) {
+      var sx = SEVERITY[x.b.state] === undefined ? 3 : SEVERITY[x.b.state];
+      var sy = SEVERITY[y.b.state] === undefined ? 3 : SEVERITY[y.b.state];
+      return sx - sy || (x.b.name < y.b.name ? -1 : x.b.name > y.b.name ? 1 : 0);
+    });
+    keys.forEach(function (k, i) {
+      var node = cards.get(k.key).root;
+      if (grid.children[i] !== node) grid.insertBefore(node, grid.children[i] || null);
+    });
+    summaryEl.textContent = snap.breakers.length + ' breakers' + (q ? ' (' + shown + ' shown)' : '') +
+      ' \u00b7 ' + open + ' open \u00b7 ' + half + ' half-open';
+    emptyEl.hidden = snap.breakers.length > 0;
+    if (tokenEl) tokenEl.hidden = !snap.allowControl;
+    renderTransitions(snap);
+  }
+
+  function renderTransitions(snap) {
+    var items = [];
+    snap.transitions.forEach(function (t) {
+      var li = el('li');
+      li.appendChild(el('span', 'when', duration(snap.now - t.at) + ' ago'));
+      li.appendChild(el('span', 'who', t.breaker));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', 'to-' + t.from, t.from));
+      li.appendChild(document.createTextNode(' \u2192 '));
+      li.appendChild(el('span', 'to-' + t.to, t.to));
+      li.appendChild(el('div', 'why', t.reason + ' \u00b7 generation ' + t.generation));
+      items.push(li);
+    });
+    if (items.length === 0) items.push(el('li', 'why', 'No transitions yet.'));
+    list.replaceChildren.apply(list, items);
+  }
+
+  filterEl.addEventListener('input', function () { if (latest) render(latest); });
+
+  function setStatus(s) { statusEl.textContent = s; statusEl.className = s; }
+  var source = null;
+  function connect() {
+    source = new EventSource(base + 'events');
+    source.addEventListener('snapshot', function (ev) {
+      setStatus('live');
+      render(JSON.parse(ev.data));
+    });
+    source.addEventListener('error', function () {
+      if (source.readyState === 2) {
+        setStatus('closed');
+        setTimeout(connect, 3000);
+      } else {
+        setStatus('reconnecting');
+      }
+    });
+  }
+  connect();
+})();
+`;

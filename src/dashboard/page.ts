@@ -1,0 +1,84 @@
+/**
+ * The dashboard page: one self-contained HTML document with its stylesheet and script inline
+ * (nothing from a CDN; works offline). Its Content-Security-Policy allows exactly that inline
+ * script and stylesheet (by hash), connections to its own origin, and nothing else.
+ */
+import { createHash } from 'node:crypto';
+import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_STYLE } from './page-style.js';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/** The page and the headers it is served with. */
+export interface Page {
+  readonly html: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Builds the page once per dashboard; `title` is escaped. */
+export function renderPage(title: string, allowControl: boolean): Page {
+  const t = escapeHtml(title);
+  const token = allowControl
+    ? '<input id="token" type="password" autocomplete="off" placeholder="control token" aria-label="control token" hidden>'
+    : '';
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${t}</title>
+<link rel="icon" href="data:,">
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<header class="top">
+<h1>${t}</h1>
+<span id="summary"></span>
+<input id="filter" type="search" placeholder="Filter by name or state" aria-label="filter breakers" autocomplete="off">
+${token}
+<span id="status">connecting</span>
+</header>
+<main>
+<section>
+<p id="message" role="status"></p>
+<p id="empty" hidden>No breakers report into this telemetry stream yet.</p>
+<div id="breakers"></div>
+</section>
+<aside>
+<h2>Recent transitions</h2>
+<ul id="transitions"></ul>
+</aside>
+</main>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+  const csp = [
+    "default-src 'none'",
+    `script-src ${sha256(PAGE_SCRIPT)}`,
+    `style-src ${sha256(PAGE_STYLE)}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return {
+    html,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': csp,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'cache-control': 'no-store',
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * `breakwater/otel`: breakwater's metrics through the OpenTelemetry API.
+ *
+ * @packageDocumentation
+ */
+export { otelMetrics, type OtelMetricsOptions } from './otel-metrics.js';

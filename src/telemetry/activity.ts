@@ -1,0 +1,172 @@
+/**
+ * What happened recently, aggregated from a telemetry stream: per breaker, per-second counts of
+ * the last minutes and latency percentiles of the last minute; across breakers, the latest
+ * transitions. Combined with each breaker's own snapshot (state, window, totals) it is what the
+ * dashboard shows. Memory is bounded: a fixed amount per breaker, entries of breakers that left
+ * the stream are dropped, and the transition list has a fixed length.
+ */
+import type { BreakerStats } from '../breaker/circuit-breaker.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { Disposable } from '../core/events.js';
+import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';
+import { OptionChecker } from '../core/validate.js';
+import { LatencyHistogram, type Percentiles } from './latency-histogram.js';
+import { type SecondCounts, SecondSeries } from './second-series.js';
+import { breakerSources } from './sources.js';
+
+/** Options of an {@link ActivityTracker}. */
+export interface ActivityOptions {
+  /** Time source; must be the breakers' clock. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Seconds of per-second counts kept per breaker. Default `120`. */
+  readonly seconds?: number;
+  /** Ms of latencies the percentiles cover. Default `60_000`. */
+  readonly latencyWindowMs?: number;
+  /** Transitions kept, newest first. Default `50`. */
+  readonly transitions?: number;
+}
+
+/** A transition as the tracker remembers it. */
+export interface TransitionRecord {
+  /** Clock time (ms) of the transition. */
+  readonly at: number;
+  readonly breaker: string;
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+  readonly generation: number;
+}
+
+/** One breaker: its own snapshot plus what the tracker aggregated. */
+export interface BreakerActivity extends BreakerStats {
+  /** Per-second counts, oldest first, up to the last complete second. */
+  readonly series: SecondCounts;
+  /** Latency percentiles in ms over the last `latencyWindowMs`. */
+  readonly latency: Percentiles;
+}
+
+/** Everything at one moment. */
+export interface ActivitySnapshot {
+  /** Clock time (ms) of the snapshot. */
+  readonly now: number;
+  readonly breakers: BreakerActivity[];
+  /** Newest first. */
+  readonly transitions: TransitionRecord[];
+}
+
+interface Entry {
+  readonly series: SecondSeries;
+  readonly latency: LatencyHistogram;
+  lastEventAt: number;
+}
+
+/** See the module comment. Subscribes on construction; `dispose()` unsubscribes. */
+export class ActivityTracker implements Disposable {
+  readonly #telemetry: Telemetry;
+  readonly #clock: Clock;
+  readonly #seconds: number;
+  readonly #latencyWindowMs: number;
+  readonly #maxTransitions: number;
+  readonly #entries = new Map<string, Entry>();
+  #transitions: TransitionRecord[] = [];
+  readonly #subscription: Disposable;
+
+  constructor(telemetry: Telemetry, options: ActivityOptions = {}) {
+    const check = new OptionChecker('ActivityTracker');
+    check.knownKeys(options, ['clock', 'seconds', 'latencyWindowMs', 'transitions']);
+    const { clock = systemClock, seconds = 120, latencyWindowMs = 60_000, transitions = 50 } = options;
+    check.number('seconds', seconds, { integer: true, min: 1, max: 3600 });
+    check.number('latencyWindowMs', latencyWindowMs, { min: 1_000, max: 3_600_000 });
+    check.number('transitions', transitions, { integer: true, min: 0, max: 10_000 });
+    check.throwIfAny();
+    this.#telemetry = telemetry;
+    this.#clock = clock;
+    this.#seconds = seconds;
+    this.#latencyWindowMs = latencyWindowMs;
+    this.#maxTransitions = transitions;
+    this.#subscription = telemetry.subscribe(this.#onEvent);
+  }
+
+  readonly #onEvent = (event: TelemetryEvent): void => {
+    if (event.kind !== 'breaker') return;
+    switch (event.type) {
+      case 'call': {
+        const now = this.#clock.now();
+        const entry = this.#entry(event.policy, now);
+        entry.series.record(Math.floor(now / 1000), event.outcome);
+        if (event.outcome !== 'rejected') entry.latency.record(now, event.durationMs);
+        break;
+      }
+      case 'transition': {
+        const now = this.#clock.now();
+        this.#entry(event.policy, now);
+        const { policy: breaker, from, to, reason, generation } = event;
+        this.#transitions.unshift({ at: now, breaker, from, to, reason, generation });
+        if (this.#transitions.length > this.#maxTransitions) this.#transitions.length = this.#maxTransitions;
+        break;
+      }
+      case 'unregistered':
+        this.#entries.delete(event.policy);
+        break;
+      default:
+        break;
+    }
+  };
+
+  #entry(name: string, now: number): Entry {
+    let entry = this.#entries.get(name);
+    if (entry === undefined) {
+      entry = {
+        series: new SecondSeries(this.#seconds),
+        latency: new LatencyHistogram(this.#latencyWindowMs, Math.max(1_000, this.#latencyWindowMs / 6)),
+        lastEventAt: now,
+      };
+      this.#entries.set(name, entry);
+    }
+    entry.lastEventAt = now;
+    return entry;
+  }
+
+  /** Every live breaker with its aggregates, and the latest transitions. */
+  snapshot(): ActivitySnapshot {
+    const now = this.#clock.now();
+    // Series end with the last complete second: the current one is still filling up.
+    const second = Math.floor(now / 1000) - 1;
+    const live = new Set<string>();
+    const breakers: BreakerActivity[] = [];
+    for (const source of breakerSources(this.#telemetry)) {
+      let stats: BreakerStats;
+      try {
+        stats = source.snapshot();
+      } catch {
+        continue;
+      }
+      live.add(source.name);
+      const entry = this.#entries.get(source.name) ?? this.#entry(source.name, now);
+      breakers.push({
+        ...stats,
+        series: entry.series.counts(second),
+        latency: entry.latency.percentiles(now),
+      });
+    }
+    // Forget breakers that are gone (collected without being unregistered) once their history is stale.
+    for (const [name, entry] of this.#entries) {
+      if (!live.has(name) && now - entry.lastEventAt > this.#seconds * 1000) this.#entries.delete(name);
+    }
+    return { now, breakers, transitions: this.#transitions.slice() };
+  }
+
+  /** Breakers currently tracked (live or recently active). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Stops listening to the stream. */
+  dispose(): void {
+    this.#subscription.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

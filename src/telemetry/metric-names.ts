@@ -1,0 +1,124 @@
+/**
+ * Every metric breakwater exports, in one place: names, label (attribute) keys, units and help
+ * text, for Prometheus (`breakwater/prometheus`) and OpenTelemetry (`breakwater/otel`). Both
+ * exporters read these constants, so the two stay in step and a rename happens here only.
+ *
+ * Prometheus names follow its conventions (counters end in `_total`, durations in seconds).
+ * OpenTelemetry names live under `breakwater.`; there is no semantic convention for circuit
+ * breakers yet, so they are library-specific and may change when one appears.
+ */
+import type { StateName } from '../breaker/state-machine.js';
+import type { CallOutcome } from '../core/telemetry.js';
+
+/** The library version reported as the OpenTelemetry meter version (kept equal to package.json by a test). */
+export const LIBRARY_VERSION = '0.1.0';
+
+/** The OpenTelemetry meter name. */
+export const METER_NAME = 'breakwater';
+
+/** Every breaker state, in the order the exporters list them. */
+export const STATES: readonly StateName[] = Object.freeze([
+  'closed',
+  'open',
+  'half-open',
+  'isolated',
+  'disabled',
+  'metrics-only',
+]);
+
+/** Every call outcome, in the order the exporters list them. */
+export const OUTCOMES: readonly CallOutcome[] = Object.freeze([
+  'success',
+  'failure',
+  'timeout',
+  'ignored',
+  'rejected',
+]);
+
+/** Default histogram bucket boundaries for call durations, in seconds (1 ms to 30 s). */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]);
+
+/** Prometheus label names. */
+export const PROM_LABELS = Object.freeze({
+  breaker: 'breaker',
+  outcome: 'outcome',
+  state: 'state',
+  from: 'from',
+  to: 'to',
+  policy: 'policy',
+  kind: 'kind',
+});
+
+/** OpenTelemetry attribute keys. */
+export const OTEL_ATTRIBUTES = Object.freeze({
+  breaker: 'breakwater.breaker.name',
+  outcome: 'breakwater.outcome',
+  state: 'breakwater.breaker.state',
+  from: 'breakwater.transition.from',
+  to: 'breakwater.transition.to',
+  policy: 'breakwater.policy.name',
+  kind: 'breakwater.policy.kind',
+});
+
+/** One exported metric: its Prometheus name (without prefix), OpenTelemetry name, unit and help. */
+export interface MetricName {
+  /** Prometheus name without the prefix (the default prefix is `breakwater_`). */
+  readonly prometheus: string;
+  /** OpenTelemetry instrument name. */
+  readonly otel: string;
+  /** OpenTelemetry unit (UCUM); Prometheus carries the unit in the name. */
+  readonly unit: string;
+  /** Help / description text. */
+  readonly help: string;
+}
+
+/** The default Prometheus name prefix. */
+export const PROM_PREFIX = 'breakwater_';
+
+/** The metrics. */
+export const METRICS = Object.freeze({
+  calls: {
+    prometheus: 'calls_total',
+    otel: 'breakwater.calls',
+    unit: '{call}',
+    help: 'Calls through a circuit breaker, by outcome (success, failure, timeout, ignored, rejected).',
+  },
+  state: {
+    prometheus: 'state',
+    otel: 'breakwater.state',
+    unit: '1',
+    help: 'Circuit breaker state: 1 for the current state, 0 for the others.',
+  },
+  transitions: {
+    prometheus: 'transitions_total',
+    otel: 'breakwater.transitions',
+    unit: '{transition}',
+    help: 'Circuit breaker state transitions, by from and to state.',
+  },
+  callDuration: {
+    prometheus: 'call_duration_seconds',
+    otel: 'breakwater.call.duration',
+    unit: 's',
+    help: 'Duration of calls that ran through a circuit breaker, in seconds (rejected calls are not timed).',
+  },
+  fallbacks: {
+    prometheus: 'fallbacks_total',
+    otel: 'breakwater.fallbacks',
+    unit: '{fallback}',
+    help: 'Answers given by a fallback instead of an error.',
+  },
+  retries: {
+    prometheus: 'retries_total',
+    otel: 'breakwater.retries',
+    unit: '{retry}',
+    help: 'Retry attempts scheduled by a retry policy.',
+  },
+  bulkheadRejections: {
+    prometheus: 'bulkhead_rejections_total',
+    otel: 'breakwater.bulkhead.rejections',
+    unit: '{call}',
+    help: 'Calls a bulkhead rejected because it and its queue were full.',
+  },
+} satisfies Record<string, MetricName>);

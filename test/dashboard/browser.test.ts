@@ -1,0 +1,183 @@
+// The dashboard in headless Chromium (Debian's package, driven by playwright-core): live state
+// changes, names rendered as text, manual control, and the README screenshot.
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CircuitBreaker, Telemetry } from '../../src/index.js';
+import { createDashboard, type DashboardOptions } from '../../src/dashboard/index.js';
+import { FakeClock } from '../../src/testing/index.js';
+import { main } from '../../examples/dashboard.js';
+import { requireTool } from '../support/require-tool.js';
+
+const browserTool = requireTool({
+  name: 'chromium',
+  candidates: ['/usr/bin/chromium', 'chromium', 'chromium-browser'],
+  install: 'apt-get update && apt-get install -y chromium',
+  purpose: 'the dashboard browser tests',
+});
+
+const EVIL = '<img src=x onerror=alert(1)>';
+const TOKEN = 'browser-test-token-0123456789';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const COLOURS = { closed: 'rgb(46, 160, 67)', open: 'rgb(218, 54, 51)', isolated: 'rgb(137, 87, 229)' };
+
+describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
+  let context: BrowserContext;
+  let profile = '';
+  const cleanup: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    profile = await mkdtemp(join(tmpdir(), 'breakwater-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: browserTool.path!,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  afterAll(async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  /** Opens a page and records console errors and page errors (a CSP violation shows up there). */
+  async function open(url: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await context.newPage();
+    cleanup.push(() => page.close());
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('dialog', (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(url);
+    return { page, errors };
+  }
+
+  async function setup(options: Partial<DashboardOptions> = {}) {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const dashboard = createDashboard({ source: telemetry, clock, ...options });
+    cleanup.push(() => dashboard.close());
+    const { url } = await dashboard.listen(0);
+    const breaker = (name: string) =>
+      new CircuitBreaker({
+        name,
+        telemetry,
+        clock,
+        timeout: false,
+        failureThreshold: 3,
+        recoveryTimeout: 10_000,
+      });
+    return { clock, dashboard, url, breaker };
+  }
+
+  const badge = (page: Page, name: string) =>
+    page.evaluate((n) => {
+      const card = [...document.querySelectorAll<HTMLElement>('.card')].find((c) => c.dataset.name === n);
+      const el = card?.querySelector<HTMLElement>('.badge');
+      return el ? { text: el.textContent, colour: getComputedStyle(el).backgroundColor } : null;
+    }, name);
+
+  it('page — shows breakers change state live as they trip', async () => {
+    const { clock, url, breaker } = await setup();
+    const payments = breaker('payments');
+    const inventory = breaker('inventory');
+    await payments.execute(async () => 'ok');
+    const { page, errors } = await open(url);
+    await expect.poll(() => badge(page, 'inventory')).toEqual({ text: 'closed', colour: COLOURS.closed });
+
+    while (inventory.state === 'closed')
+      await inventory.execute(() => Promise.reject(new Error('down'))).catch(() => 0);
+    clock.advance(1_000); // the next frame goes out
+    await expect.poll(() => badge(page, 'inventory')).toEqual({ text: 'open', colour: COLOURS.open });
+    expect(await badge(page, 'payments')).toEqual({ text: 'closed', colour: COLOURS.closed });
+    await expect
+      .poll(() => page.locator('#transitions li').first().textContent())
+      .toContain('inventory closed → open');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('live');
+
+    await page.fill('#filter', 'pay');
+    await expect.poll(() => page.locator('.card:visible').count()).toBe(1);
+    expect(await page.locator('.card:visible .name').textContent()).toBe('payments');
+    expect(errors).toEqual([]);
+  });
+
+  it('page — renders a malicious breaker name as text, creating no element', async () => {
+    const { clock, url, breaker } = await setup();
+    const evil = breaker(EVIL);
+    while (evil.state === 'closed') await evil.execute(() => Promise.reject(new Error('x'))).catch(() => 0);
+    const { page, errors } = await open(url);
+    await expect.poll(() => badge(page, EVIL)).toEqual({ text: 'open', colour: COLOURS.open });
+    clock.advance(1_000);
+    const found = await page.evaluate((n) => {
+      const name = [...document.querySelectorAll('.card .name')].find((e) => e.textContent === n);
+      const who = [...document.querySelectorAll('#transitions .who')].map((e) => e.textContent);
+      return {
+        images: document.querySelectorAll('img').length,
+        nameChildren: name?.children.length ?? -1,
+        nameText: name?.textContent,
+        who,
+      };
+    }, EVIL);
+    expect(found).toEqual({ images: 0, nameChildren: 0, nameText: EVIL, who: [EVIL] });
+    expect(errors).toEqual([]);
+  });
+
+  it('page — isolates a breaker with the token when control is allowed', async () => {
+    const { clock, url, breaker } = await setup({ allowControl: true, token: TOKEN });
+    const payments = breaker('payments');
+    const { page, errors } = await open(url);
+    await expect.poll(() => badge(page, 'payments')).toEqual({ text: 'closed', colour: COLOURS.closed });
+    await page.click('button[data-action="isolate"]');
+    await expect.poll(() => page.locator('#message').textContent()).toBe('Enter the control token first.');
+    expect(payments.state).toBe('closed');
+    await page.fill('#token', TOKEN);
+    await page.click('button[data-action="isolate"]');
+    await expect.poll(() => payments.state).toBe('isolated');
+    clock.advance(1_000);
+    await expect.poll(() => badge(page, 'payments')).toEqual({ text: 'isolated', colour: COLOURS.isolated });
+    await page.click('button[data-action="reset"]');
+    await expect.poll(() => payments.state).toBe('closed');
+    expect(errors).toEqual([]);
+  });
+
+  it('page — screenshot of the example for the docs (docs/dashboard.png)', async () => {
+    const clock = new FakeClock();
+    const example = await main({ port: 0, clock, log: () => undefined });
+    cleanup.push(() => example.close());
+    // Two minutes of made-up traffic, in fake time: inventory is down, search is slowing.
+    for (let s = 0; s < 97; s++) await clock.advanceAsync(1_000);
+    const { page, errors } = await open(example.url);
+    await expect.poll(() => page.locator('.card').count()).toBe(5);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('live');
+    const states = await page.locator('.card .badge').allTextContents();
+    expect(states).toContain('isolated');
+    expect(states).toContain('closed');
+    expect(states.some((s) => s === 'open' || s === 'half-open')).toBe(true);
+    const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+    await mkdir(docs, { recursive: true });
+    await page.screenshot({ path: join(docs, 'dashboard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});

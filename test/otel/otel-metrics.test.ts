@@ -1,0 +1,220 @@
+import { metrics } from '@opentelemetry/api';
+import {
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, Telemetry } from '../../src/index.js';
+import { otelMetrics } from '../../src/otel/index.js';
+import { LIBRARY_VERSION } from '../../src/telemetry/metric-names.js';
+import { FakeClock } from '../../src/testing/index.js';
+import { runScript, scripted, timedCall } from '../telemetry/scripted-traffic.js';
+
+/** A reader collected on demand (no timer, no exporter). */
+class TestReader extends MetricReader {
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function setup() {
+  const reader = new TestReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const read = async (): Promise<{ scope: { name: string; version?: string }; metrics: MetricData[] }> => {
+    const { resourceMetrics, errors } = await reader.collect();
+    expect(errors).toEqual([]);
+    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === 'breakwater');
+    return { scope: scope?.scope ?? { name: '' }, metrics: scope?.metrics ?? [] };
+  };
+  return { meterProvider, read };
+}
+
+function metric(all: MetricData[], name: string): MetricData {
+  const found = all.find((m) => m.descriptor.name === name);
+  if (found === undefined)
+    throw new Error(`no metric ${name}; have ${all.map((m) => m.descriptor.name).join(', ')}`);
+  return found;
+}
+
+function point<T>(m: MetricData, attributes: Record<string, string>): DataPoint<T> | undefined {
+  const points = m.dataPoints as DataPoint<T>[];
+  return points.find(
+    (p) =>
+      Object.keys(p.attributes).length === Object.keys(attributes).length &&
+      Object.entries(attributes).every(([k, v]) => p.attributes[k] === v),
+  );
+}
+
+const P = 'payments';
+const B = 'breakwater.breaker.name';
+
+describe('otelMetrics — scripted traffic', () => {
+  it('otelMetrics — uses the meter "breakwater" with the library version', async () => {
+    const s = scripted(P);
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry: s.telemetry, meterProvider });
+    await runScript(s);
+    const { scope } = await read();
+    expect(scope).toMatchObject({ name: 'breakwater', version: LIBRARY_VERSION });
+  });
+
+  it('otelMetrics — counts calls by breaker and outcome', async () => {
+    const s = scripted(P);
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry: s.telemetry, meterProvider });
+    await runScript(s);
+    const calls = metric((await read()).metrics, 'breakwater.calls');
+    expect(calls.dataPointType).toBe(DataPointType.SUM);
+    expect(calls.descriptor.unit).toBe('{call}');
+    const value = (outcome: string) => point<number>(calls, { [B]: P, 'breakwater.outcome': outcome })?.value;
+    expect(value('success')).toBe(4);
+    expect(value('failure')).toBe(3);
+    expect(value('rejected')).toBe(2);
+    expect(value('timeout')).toBeUndefined();
+  });
+
+  it('otelMetrics — counts transitions with from and to attributes', async () => {
+    const s = scripted(P);
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry: s.telemetry, meterProvider });
+    await runScript(s);
+    const t = metric((await read()).metrics, 'breakwater.transitions');
+    const value = (from: string, to: string) =>
+      point<number>(t, { [B]: P, 'breakwater.transition.from': from, 'breakwater.transition.to': to })?.value;
+    expect(value('closed', 'open')).toBe(1);
+    expect(value('open', 'half-open')).toBe(1);
+    expect(value('half-open', 'closed')).toBe(1);
+    expect(t.dataPoints).toHaveLength(3);
+  });
+
+  it('otelMetrics — records call durations in seconds with the default buckets', async () => {
+    const s = scripted(P);
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry: s.telemetry, meterProvider });
+    await runScript(s);
+    const d = metric((await read()).metrics, 'breakwater.call.duration');
+    expect(d.dataPointType).toBe(DataPointType.HISTOGRAM);
+    expect(d.descriptor.unit).toBe('s');
+    const success = point<Histogram>(d, { [B]: P, 'breakwater.outcome': 'success' })!.value;
+    expect(success.count).toBe(4);
+    expect(success.sum).toBeCloseTo(0.51, 9);
+    expect(success.min).toBeCloseTo(0.005, 9);
+    expect(success.max).toBeCloseTo(0.25, 9);
+    expect(success.buckets.boundaries).toContain(0.25);
+    const failure = point<Histogram>(d, { [B]: P, 'breakwater.outcome': 'failure' })!.value;
+    expect(failure.count).toBe(3);
+    expect(point(d, { [B]: P, 'breakwater.outcome': 'rejected' })).toBeUndefined();
+  });
+
+  it('otelMetrics — the state gauge has one point per state, 1 for the current', async () => {
+    const s = scripted(P);
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry: s.telemetry, meterProvider });
+    const states = async () => {
+      const g = metric((await read()).metrics, 'breakwater.state');
+      expect(g.dataPointType).toBe(DataPointType.GAUGE);
+      expect(g.dataPoints).toHaveLength(6);
+      return (g.dataPoints as DataPoint<number>[])
+        .filter((p) => p.value === 1)
+        .map((p) => p.attributes['breakwater.breaker.state']);
+    };
+    expect(await states()).toEqual(['closed']);
+    for (let i = 0; i < 3; i++) await timedCall(s.clock, s.breaker, 1, true);
+    expect(await states()).toEqual(['open']);
+    s.clock.advance(1_000);
+    expect(await states()).toEqual(['half-open']);
+  });
+
+  it('otelMetrics — counts fallbacks, retries and bulkhead rejections by policy', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry, meterProvider });
+    const breaker = new CircuitBreaker({ name: 'fb', telemetry, clock, timeout: false, fallback: () => 0 });
+    await breaker.execute(() => Promise.reject(new Error('x')));
+    telemetry.emit({ type: 'retry', policy: 'r', kind: 'retry', attempt: 1, delayMs: 5 });
+    telemetry.emit({
+      type: 'bulkhead',
+      policy: 'b',
+      kind: 'bulkhead',
+      action: 'rejected',
+      running: 2,
+      queued: 0,
+    });
+    telemetry.emit({
+      type: 'bulkhead',
+      policy: 'b',
+      kind: 'bulkhead',
+      action: 'queued',
+      running: 2,
+      queued: 1,
+    });
+    const all = (await read()).metrics;
+    const pol = (name: string, kind: string) => ({
+      'breakwater.policy.name': name,
+      'breakwater.policy.kind': kind,
+    });
+    expect(point<number>(metric(all, 'breakwater.fallbacks'), pol('fb', 'breaker'))?.value).toBe(1);
+    expect(point<number>(metric(all, 'breakwater.retries'), pol('r', 'retry'))?.value).toBe(1);
+    expect(point<number>(metric(all, 'breakwater.bulkhead.rejections'), pol('b', 'bulkhead'))?.value).toBe(1);
+  });
+});
+
+describe('otelMetrics — lifecycle', () => {
+  it('otelMetrics — dispose stops counting and drops the state callback', async () => {
+    const s = scripted(P);
+    const { meterProvider, read } = setup();
+    const handle = otelMetrics({ telemetry: s.telemetry, meterProvider });
+    await timedCall(s.clock, s.breaker, 1);
+    handle.dispose();
+    expect(s.telemetry.active).toBe(false);
+    await timedCall(s.clock, s.breaker, 1);
+    const all = (await read()).metrics;
+    expect(
+      point<number>(metric(all, 'breakwater.calls'), { [B]: P, 'breakwater.outcome': 'success' })?.value,
+    ).toBe(1);
+    expect(all.find((m) => m.descriptor.name === 'breakwater.state')?.dataPoints ?? []).toHaveLength(0);
+  });
+
+  it('otelMetrics — a breaker that leaves the stream drops out of the state gauge', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry, meterProvider });
+    const a = new CircuitBreaker({ name: 'a', telemetry, clock });
+    const b = new CircuitBreaker({ name: 'b', telemetry, clock });
+    const { sourceOf } = await import('../../src/breaker/circuit-breaker.js');
+    telemetry.unregister(sourceOf(a)!);
+    const g = metric((await read()).metrics, 'breakwater.state');
+    expect(new Set(g.dataPoints.map((p) => p.attributes[B]))).toEqual(new Set([b.name]));
+  });
+
+  it('otelMetrics — without a meterProvider it uses the global API (a no-op without an SDK)', () => {
+    const s = scripted(P);
+    expect(metrics.getMeterProvider()).toBeDefined();
+    const handle = otelMetrics({ telemetry: s.telemetry });
+    expect(s.telemetry.active).toBe(true);
+    handle.dispose();
+  });
+
+  it('otelMetrics — validates its options', () => {
+    expect(() => otelMetrics({ telemetry: {}, meterProvider: {}, bogus: true } as never)).toThrow(
+      /invalid otelMetrics options: bogus is not a known option.*telemetry must be a Telemetry stream.*meterProvider must be an OpenTelemetry MeterProvider/,
+    );
+  });
+
+  it('LIBRARY_VERSION — equals the package version', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(LIBRARY_VERSION).toBe(pkg.version);
+  });
+});
