@@ -8,6 +8,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'chaos/index': 'src/chaos/index.ts',
     },
     format: ['esm', 'cjs'],
     clean: true,
