@@ -15,7 +15,7 @@ export default defineConfig([
   },
   {
     ...common,
-    entry: { 'cli/bin': 'src/cli/bin.ts' },
+    entry: { 'cli/bin': 'src/cli/bin.ts', 'cli/demo-service': 'src/demo/service.ts' },
     format: ['esm'],
     dts: false,
     clean: false,
