@@ -39,6 +39,8 @@ const MAX_CLIENT_IN_FLIGHT = 2_000;
 /** Distinct item ids the client asks for. */
 const KEYS = 50;
 const BREAKERS = ['A->B', 'B->C', 'C->database'];
+/** Unmeasured load at the full rate before each run. */
+const WARM_UP_MS = 3_000;
 
 /** Runs both runs, prints the live lines and the report, writes `--json`; returns the report. */
 export async function runDemo(options: DemoOptions, out: (line: string) => void): Promise<DemoReport> {
@@ -103,7 +105,7 @@ async function runOnce(
     const services = new Map<Role, Service>();
     let downstream: string | undefined;
     for (const role of ['database', 'C', 'B', 'A'] as const) {
-      if (stop.signal.aborted) throw stop.signal.reason;
+      stop.signal.throwIfAborted();
       const config: ServiceConfig = {
         role,
         mode,
@@ -136,7 +138,22 @@ async function runOnce(
       `  services: ${(['A', 'B', 'C', 'database'] as const).map((r) => `${r} pid ${pids[r]} port ${ports[r]}`).join(', ')}`,
     );
 
-    await warmUp(get('A').url, { requests: 400, concurrency: 10, maxMs: 6_000, clock, signal: stop.signal });
+    // Warm up: first a few hundred requests one batch at a time, then the real rate for a few
+    // seconds, unmeasured, so that the run starts from services that have been running a while.
+    out('  warming up...');
+    await warmUp(get('A').url, { requests: 300, concurrency: 10, maxMs: 6_000, clock, signal: stop.signal });
+    const load = {
+      target: get('A').url,
+      rate: options.rate,
+      maxInFlight: MAX_CLIENT_IN_FLIGHT,
+      timeoutMs: CLIENT_TIMEOUT_MS,
+      keys: KEYS,
+      clock,
+      random: seededRandom(options.seed),
+      signal: stop.signal,
+    };
+    await runLoad({ ...load, durationMs: WARM_UP_MS, onSent: () => undefined, onResult: () => undefined });
+    stop.signal.throwIfAborted();
     for (const role of ['A', 'B', 'C'] as const) {
       const child = get(role).child;
       if (child.connected) child.send({ type: 'reset' });
@@ -165,15 +182,8 @@ async function runOnce(
     timers.push(clock.setTimeout(live, 1000));
 
     await runLoad({
-      target: get('A').url,
-      rate: options.rate,
+      ...load,
       durationMs: runMs,
-      maxInFlight: MAX_CLIENT_IN_FLIGHT,
-      timeoutMs: CLIENT_TIMEOUT_MS,
-      keys: KEYS,
-      clock,
-      random: seededRandom(options.seed),
-      signal: stop.signal,
       onSent: () => {
         recorder.sent();
       },
@@ -181,7 +191,7 @@ async function runOnce(
         recorder.result(r);
       },
     });
-    if (stop.signal.aborted) throw stop.signal.reason;
+    stop.signal.throwIfAborted();
     // One last report from each service covers the end of the run.
     await new Promise<void>((resolve) => clock.setTimeout(resolve, 300));
     return recorder.finish(options.rate, runMs, pids, ports);
