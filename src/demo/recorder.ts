@@ -32,8 +32,8 @@ export function percentile(sorted: readonly number[], q: number): number {
 export class RunRecorder {
   readonly mode: Mode;
   readonly phases: readonly Phase[];
-  /** Start of the run on the shared time line (see `sharedNow`). */
-  startShared = 0;
+  /** Start of the run on the shared time line (see `sharedNow`); `undefined` until it starts. */
+  startShared: number | undefined = undefined;
   readonly #tally = new Map<string, PhaseTally>();
   readonly #transitions: TransitionRecord[] = [];
   readonly #latest = new Map<Role, StatsMessage>();
@@ -97,6 +97,7 @@ export class RunRecorder {
   /** A service reported its load. */
   stats(role: Role, m: StatsMessage): void {
     this.#latest.set(role, m);
+    if (this.startShared === undefined || m.at < this.startShared) return; // warm-up
     const t = this.#at(m.at - this.startShared);
     t.peakInFlight[role] = Math.max(t.peakInFlight[role], m.peakInFlight);
     t.peakLoopDelayMs[role] = Math.max(t.peakLoopDelayMs[role], m.loopDelayMaxMs);
@@ -104,8 +105,8 @@ export class RunRecorder {
 
   /** A breaker changed state. */
   transition(m: TransitionMessage): void {
+    if (this.startShared === undefined || m.at < this.startShared || m.from === m.to) return; // warm-up
     const atMs = m.at - this.startShared;
-    if (atMs < 0 || m.from === m.to) return; // during the warm-up, or its reset
     const phase = phaseAt(this.phases, atMs).name;
     this.#transitions.push({ breaker: m.breaker, from: m.from, to: m.to, reason: m.reason, atMs, phase });
   }

@@ -56,7 +56,7 @@ export function phaseNamed(phases: readonly Phase[], name: PhaseName): Phase {
  */
 const HOP_TIMEOUTS: Record<Mode, Record<Role, number>> = {
   unprotected: { A: 7_000, B: 6_000, C: 5_000, database: 0 },
-  protected: { A: 2_500, B: 1_500, C: 400, database: 0 },
+  protected: { A: 2_500, B: 1_500, C: 600, database: 0 },
 };
 
 /** How long the parent's client waits for A before giving up. */

@@ -25,7 +25,7 @@ describe('phasesFor', () => {
     expect(tuningFor(30_000, 'protected', 'C')).toMatchObject({
       staleMaxAgeMs: 10_500,
       recoveryMs: 2_000,
-      hopTimeoutMs: 400,
+      hopTimeoutMs: 600,
     });
     expect(tuningFor(7_500, 'protected', 'C').recoveryMs).toBe(500);
     expect(tuningFor(7_500, 'unprotected', 'C').hopTimeoutMs).toBe(5_000);
@@ -52,6 +52,7 @@ describe('RunRecorder', () => {
     rec.result({ sentMs: 2_600, latencyMs: 0, outcome: 'error', shed: true });
     rec.result({ sentMs: 2_700, latencyMs: 800, outcome: 'error', shed: false });
     const stats = { type: 'stats', inFlight: 3, loopDelayMaxMs: 12.34, breaker: 'open' } as const;
+    rec.stats('A', { ...stats, at: 999_999, peakInFlight: 99 }); // warm-up: ignored
     rec.stats('A', { ...stats, at: 1_002_500, peakInFlight: 9 });
     rec.stats('A', { ...stats, at: 1_002_750, peakInFlight: 5 });
     const transition = { type: 'transition', breaker: 'C->database', reason: 'rule' } as const;
