@@ -99,9 +99,17 @@ export class Runner implements TransitionHook {
     }
   }
 
-  /** True when anyone listens to this breaker's events or its telemetry stream. */
+  /**
+   * True when anyone listens to call outcomes (their events need durations, so calls are timed):
+   * outcome listeners on this breaker, or anyone on its telemetry stream. Listeners of
+   * `stateChange`, `rejected` or `fallback` alone leave calls untimed.
+   */
   get observed(): boolean {
-    return this.events.active || this.o.telemetry?.active === true;
+    const e = this.events;
+    return (
+      (e.active && (e.has('success') || e.has('failure') || e.has('timeout') || e.has('ignored'))) ||
+      this.o.telemetry?.active === true
+    );
   }
 
   /** Reports a call's outcome to the telemetry stream, if anyone listens there. */

@@ -1,0 +1,77 @@
+import util from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker, CircuitOpenError, isCircuitOpenError, type Clock } from '../../src/index.js';
+import { FakeClock } from '../../src/testing/index.js';
+
+/** A FakeClock that counts its readings. */
+function countingClock(): { clock: Clock; readings: () => number } {
+  const inner = new FakeClock();
+  let readings = 0;
+  const clock: Clock = {
+    now: () => {
+      readings++;
+      return inner.now();
+    },
+    setTimeout: (fn, ms) => inner.setTimeout(fn, ms),
+    clearTimeout: (handle) => {
+      inner.clearTimeout(handle);
+    },
+  };
+  return { clock, readings: () => readings };
+}
+
+describe('hot path mechanisms', () => {
+  it('execute — closed successes without rate or slow rules read the clock at most every 64th call', async () => {
+    const { clock, readings } = countingClock();
+    const breaker = new CircuitBreaker({ clock, timeout: false });
+    const before = readings();
+    for (let i = 0; i < 640; i++) await breaker.execute(async () => i);
+    expect(readings() - before).toBeLessThanOrEqual(640 / 64 + 1);
+    expect(breaker.stats.window.calls).toBe(640);
+  });
+
+  it('execute — a stateChange listener leaves calls untimed; an outcome listener times them', async () => {
+    const { clock, readings } = countingClock();
+    const breaker = new CircuitBreaker({ clock, timeout: false });
+    breaker.on('stateChange', () => undefined);
+    let before = readings();
+    for (let i = 0; i < 64; i++) await breaker.execute(async () => i);
+    expect(readings() - before).toBeLessThanOrEqual(2);
+    const durations: number[] = [];
+    breaker.on('success', ({ durationMs }) => durations.push(durationMs));
+    before = readings();
+    for (let i = 0; i < 10; i++) await breaker.execute(async () => i);
+    expect(readings() - before).toBe(20); // start and end of each call
+    expect(durations).toHaveLength(10);
+    expect(durations.every((d) => d === 0)).toBe(true);
+  });
+
+  it('execute — a timed call (timeout on) reads the clock once when it succeeds in closed', async () => {
+    const { clock, readings } = countingClock();
+    const breaker = new CircuitBreaker({ clock });
+    const before = readings();
+    for (let i = 0; i < 10; i++) await breaker.execute(async () => i);
+    expect(readings() - before).toBe(11); // one per call, and one to arm the shared deadline timer once
+    expect(breaker.stats.window.calls).toBe(10);
+  });
+
+  it('CircuitOpenError — a rejection is a full CircuitOpenError without a captured stack', async () => {
+    const breaker = new CircuitBreaker({ name: 'db', clock: new FakeClock() });
+    breaker.isolate();
+    const error: unknown = await breaker.execute(async () => 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CircuitOpenError);
+    expect(error).toBeInstanceOf(Error);
+    expect(isCircuitOpenError(error)).toBe(true);
+    const e = error as CircuitOpenError;
+    expect(e.message).toBe('circuit "db" is isolated');
+    expect(e.name).toBe('CircuitOpenError');
+    expect(e.stack).toBe('CircuitOpenError: circuit "db" is isolated');
+    expect(String(e)).toBe('CircuitOpenError: circuit "db" is isolated');
+    expect(util.inspect(e)).toContain('circuit "db" is isolated');
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({
+      code: 'ERR_CIRCUIT_OPEN',
+      breaker: 'db',
+      state: 'isolated',
+    });
+  });
+});
