@@ -27,11 +27,11 @@ export interface BreakerTotals {
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 const SETTLED: Promise<void> = Promise.resolve();
 
-/** Settlement handlers shared by the untimed calls of one generation. */
-interface SharedHandlers {
+/** Outcome observers shared by the untimed calls of one generation. */
+interface SharedObservers {
   readonly generation: number;
-  readonly ok: (value: unknown) => unknown;
-  readonly error: (error: unknown) => unknown;
+  readonly ok: (value: unknown) => void;
+  readonly error: (error: unknown) => void;
 }
 
 // Outcome events are emitted before the outcome is recorded, so a listener sees the outcome
@@ -74,7 +74,7 @@ export class Runner implements TransitionHook {
   readonly timed: boolean;
   #deadlines: DeadlineQueue | undefined;
   inFlight = 0;
-  #handlers: SharedHandlers | undefined;
+  #observers: SharedObservers | undefined;
   /** The context of plain calls: their signal never aborts, so one object serves them all. */
   readonly plainContext = new PlainContext();
 
@@ -148,26 +148,44 @@ export class Runner implements TransitionHook {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    if (Number.isNaN(start) && (args === NO_ARGS || this.o.fallback === undefined)) {
-      // Untimed calls of one generation need nothing of their own to settle: share the handlers.
-      const handlers =
-        this.#handlers?.generation === generation ? this.#handlers : this.#makeHandlers(generation);
-      return Promise.resolve(pending).then(
-        handlers.ok as (value: T) => T,
-        handlers.error as (error: unknown) => T,
+    const settled = Promise.resolve(pending);
+    if (this.o.fallback !== undefined) {
+      // A fallback may replace the outcome: the caller gets a promise derived from the call's.
+      return settled.then(
+        (value) => this.succeeded(value, generation, start),
+        (error: unknown) => this.failed(error, generation, start, args) as T,
       );
     }
-    return Promise.resolve(pending).then(
-      (value) => this.succeeded(value, generation, start),
-      (error: unknown) => this.failed(error, generation, start, args) as T,
-    );
+    // Without a fallback the caller gets the call's own promise, outcome untouched; the breaker
+    // observes it through handlers attached first, so its state is updated before the caller
+    // resumes. This spares the caller an extra turn and a rethrow of every failure. Untimed calls
+    // of one generation need nothing of their own, so they share one pair of observers.
+    if (Number.isNaN(start)) {
+      const observers =
+        this.#observers?.generation === generation ? this.#observers : this.#makeObservers(generation);
+      void settled.then(observers.ok, observers.error);
+    } else {
+      void settled.then(
+        (value) => {
+          this.succeeded(value, generation, start);
+        },
+        (error: unknown) => {
+          this.observeFailure(error, generation, start);
+        },
+      );
+    }
+    return settled;
   }
 
-  #makeHandlers(generation: number): SharedHandlers {
-    return (this.#handlers = {
+  #makeObservers(generation: number): SharedObservers {
+    return (this.#observers = {
       generation,
-      ok: (value: unknown) => this.succeeded(value, generation, NaN),
-      error: (error: unknown) => this.failed(error, generation, NaN, NO_ARGS),
+      ok: (value: unknown) => {
+        this.succeeded(value, generation, NaN);
+      },
+      error: (error: unknown) => {
+        this.observeFailure(error, generation, NaN);
+      },
     });
   }
 
@@ -217,6 +235,13 @@ export class Runner implements TransitionHook {
 
   /** A rejected call: classify, record, report; returns the fallback's answer or throws. */
   failed(error: unknown, generation: number, start: number, args: readonly unknown[]): unknown {
+    if (!this.observeFailure(error, generation, start)) throw error; // ignored: rethrown untouched
+    if (this.o.fallback === undefined) throw error; // rethrown here, not deeper: throwing costs per frame
+    return this.fallback(error, args);
+  }
+
+  /** Classifies, records and reports a rejected call; true when it counted as a failure. Never throws. */
+  observeFailure(error: unknown, generation: number, start: number): boolean {
     this.inFlight--;
     const now = this.o.clock.now();
     const durationMs = now - start;
@@ -227,15 +252,14 @@ export class Runner implements TransitionHook {
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
       this.#tell('ignored', durationMs, false);
-      throw error;
+      return false;
     }
     this.totals.failures++;
     const slow = durationMs >= this.o.slowCallDuration;
     if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
     this.#tell('failure', durationMs, slow);
     this.machine.record(generation, start, now, true);
-    if (this.o.fallback === undefined) throw error; // rethrown here, not deeper: throwing costs per frame
-    return this.fallback(error, args);
+    return true;
   }
 
   /** A call that ran out of time: it counts as a failure. */
