@@ -66,10 +66,15 @@ export class LatencyPolicy extends ChaosPolicy {
         this.#clock.clearTimeout(timer);
         reject(signal?.reason);
       };
-      const timer = this.#clock.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
+      // Injected latency is part of the call the caller awaits: like any sleep, it keeps the process alive.
+      const timer = this.#clock.setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        ms,
+        { keepAlive: true },
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     }).then(() => callThrough(fn, context));
   }

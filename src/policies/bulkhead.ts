@@ -3,7 +3,8 @@ import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { BulkheadFullError } from '../core/errors.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import { OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, MAX_DELAY_MS } from './common.js';
+import { checkClock, checkName, checkObject, checkTelemetry, Contexts, MAX_DELAY_MS } from './common.js';
+import type { Telemetry } from '../core/telemetry.js';
 
 /** Options of {@link bulkhead}. */
 export interface BulkheadOptions {
@@ -17,6 +18,8 @@ export interface BulkheadOptions {
   readonly name?: string;
   /** Time source for `queueTimeout`. Default: the system clock. */
   readonly clock?: Clock;
+  /** A telemetry stream to report queueing and rejections into. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -54,6 +57,7 @@ export class BulkheadPolicy implements Policy {
   readonly #queue = new Set<Waiter>();
   readonly #contexts = new Contexts();
   #running = 0;
+  readonly #telemetry: Telemetry | undefined;
 
   constructor(options: BulkheadOptions) {
     const check = new OptionChecker('bulkhead');
@@ -61,7 +65,7 @@ export class BulkheadPolicy implements Policy {
       check.fail('options', options, 'an object with maxConcurrent', 'type');
       check.throwIfAny();
     }
-    checkObject(check, options, ['maxConcurrent', 'maxQueue', 'queueTimeout', 'name', 'clock']);
+    checkObject(check, options, ['maxConcurrent', 'maxQueue', 'queueTimeout', 'name', 'clock', 'telemetry']);
     const o = options;
     this.name = checkName(check, o.name, 'bulkhead');
     check.number('maxConcurrent', o.maxConcurrent, { integer: true, min: 1 });
@@ -73,6 +77,7 @@ export class BulkheadPolicy implements Policy {
     this.#queueTimeout = o.queueTimeout;
     this.#clock = o.clock ?? systemClock;
     checkClock(check, this.#clock);
+    this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.#deadlines = o.queueTimeout === undefined ? undefined : new DeadlineQueue(this.#clock);
   }
@@ -96,8 +101,10 @@ export class BulkheadPolicy implements Policy {
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
     if (this.#running < this.maxConcurrent) return this.#run(fn, signal);
     if (this.#queue.size >= this.maxQueue) {
+      this.#tell('rejected');
       return Promise.reject(new BulkheadFullError(this.name, this.maxConcurrent, this.maxQueue));
     }
+    this.#tell('queued');
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = {
         deadline: this.#clock.now() + (this.#queueTimeout ?? Infinity),
@@ -105,10 +112,12 @@ export class BulkheadPolicy implements Policy {
         next: undefined,
         start: () => {
           this.#leave(waiter, signal);
+          this.#tell('dequeued');
           this.#run(fn, signal).then(resolve, reject);
         },
         expire: () => {
           this.#leave(waiter, signal);
+          this.#tell('rejected');
           reject(
             new BulkheadFullError(
               this.name,
@@ -146,6 +155,20 @@ export class BulkheadPolicy implements Policy {
     } finally {
       this.#running--;
       this.#queue.values().next().value?.start();
+    }
+  }
+
+  #tell(action: 'queued' | 'dequeued' | 'rejected'): void {
+    const t = this.#telemetry;
+    if (t?.active === true) {
+      t.emit({
+        type: 'bulkhead',
+        policy: this.name,
+        kind: 'bulkhead',
+        action,
+        running: this.#running,
+        queued: this.#queue.size,
+      });
     }
   }
 

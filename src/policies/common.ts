@@ -1,3 +1,4 @@
+import { Telemetry } from '../core/telemetry.js';
 /**
  * Small pieces shared by the companion policies: option checks for the fields every policy has,
  * the context handed to a protected function, and an abortable delay on an injected clock.
@@ -8,6 +9,13 @@ import type { OptionChecker } from '../core/validate.js';
 
 /** The largest delay a Node timer accepts. */
 export const MAX_DELAY_MS = 2_147_483_647;
+
+/** Checks a `telemetry` option. */
+export function checkTelemetry(check: OptionChecker, telemetry: unknown): Telemetry | undefined {
+  if (telemetry === undefined) return undefined;
+  if (!(telemetry instanceof Telemetry)) check.fail('telemetry', telemetry, 'a Telemetry stream', 'type');
+  return telemetry as Telemetry;
+}
 
 /** Checks a `name` option; returns the name to use. */
 export function checkName(check: OptionChecker, name: unknown, fallback: string): string {

@@ -1,7 +1,8 @@
 import type { ExecuteOptions, Protected } from '../core/policy.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import { OptionChecker } from '../core/validate.js';
-import { checkName, checkObject, Contexts, isAborted } from './common.js';
+import { checkName, checkObject, checkTelemetry, Contexts, isAborted } from './common.js';
+import type { Telemetry } from '../core/telemetry.js';
 
 /** Options of {@link fallback}. */
 export interface FallbackOptions {
@@ -9,6 +10,8 @@ export interface FallbackOptions {
   readonly when?: (error: unknown) => boolean;
   /** Label for docs and pipelines. Default `'fallback'`. */
   readonly name?: string;
+  /** A telemetry stream to report each fallback answer into. */
+  readonly telemetry?: Telemetry;
 }
 
 /** Produces the fallback answer from the error; may be async. */
@@ -42,10 +45,12 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
   readonly #answer: FallbackFunction<F>;
   readonly #when: ((error: unknown) => boolean) | undefined;
   readonly #contexts = new Contexts();
+  readonly #telemetry: Telemetry | undefined;
 
   constructor(answer: F | FallbackFunction<F>, options: FallbackOptions = {}) {
     const check = new OptionChecker('fallback');
-    checkObject(check, options, ['when', 'name']);
+    checkObject(check, options, ['when', 'name', 'telemetry']);
+    this.#telemetry = checkTelemetry(check, options.telemetry);
     this.name = checkName(check, options.name, 'fallback');
     if (options.when !== undefined) check.func('when', options.when);
     check.throwIfAny();
@@ -62,6 +67,8 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
       return await fn(this.#contexts.for(signal));
     } catch (error) {
       if (isAborted(signal) || (this.#when !== undefined && !this.#when(error))) throw error;
+      if (this.#telemetry?.active === true)
+        this.#telemetry.emit({ type: 'fallback', policy: this.name, kind: 'fallback' });
       return this.#answer(error);
     }
   }

@@ -1,3 +1,4 @@
+import type { Telemetry } from '../core/telemetry.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
@@ -6,6 +7,7 @@ import { type Random, systemRandom } from '../core/random.js';
 import { OptionChecker } from '../core/validate.js';
 import { type Backoff, exponential } from './backoff.js';
 import {
+  checkTelemetry,
   checkClock,
   checkName,
   checkObject,
@@ -52,9 +54,21 @@ export interface RetryOptions {
   readonly clock?: Clock;
   /** Randomness for jitter. Default: `Math.random`. */
   readonly random?: Random;
+  /** A telemetry stream to report retries into (exporters and the dashboard read it). */
+  readonly telemetry?: Telemetry;
 }
 
-const KNOWN = ['name', 'maxAttempts', 'backoff', 'retryOn', 'budget', 'onRetry', 'clock', 'random'] as const;
+const KNOWN = [
+  'name',
+  'maxAttempts',
+  'backoff',
+  'retryOn',
+  'budget',
+  'onRetry',
+  'clock',
+  'random',
+  'telemetry',
+] as const;
 
 /**
  * Retries a failing call after a backoff delay, up to `maxAttempts` attempts in all.
@@ -86,6 +100,7 @@ export class RetryPolicy implements Policy {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #events: Emitter<RetryEvents>;
+  readonly #telemetry: Telemetry | undefined;
   readonly #contexts = new Contexts();
 
   constructor(options: RetryOptions = {}) {
@@ -120,6 +135,7 @@ export class RetryPolicy implements Policy {
     const b = o.budget;
     if (b !== undefined && typeof b !== 'boolean' && (typeof b !== 'object' || (b as unknown) === null))
       check.fail('budget', b, 'a RetryBudget, its options, or a boolean', 'type');
+    this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.budget =
       b === undefined || b === false
@@ -157,6 +173,9 @@ export class RetryPolicy implements Policy {
         const delayMs = this.#delay(attempt, previousMs);
         previousMs = delayMs;
         if (this.#events.has('retry')) this.#events.emit('retry', { attempt, delayMs, error });
+        if (this.#telemetry?.active === true) {
+          this.#telemetry.emit({ type: 'retry', policy: this.name, kind: 'retry', attempt, delayMs });
+        }
         if (delayMs > 0) await delay(this.#clock, delayMs, signal);
       }
     }
