@@ -29,6 +29,9 @@ export interface Tuning {
   readonly statsIntervalMs: number;
 }
 
+/** Where a service with breakers serves the live dashboard (`--dashboard`, protected mode). */
+export const DASHBOARD_PATH = '/dashboard';
+
 /** Handed to a service as its only command-line argument (JSON). */
 export interface ServiceConfig {
   readonly role: Role;
@@ -37,6 +40,8 @@ export interface ServiceConfig {
   readonly downstream?: string;
   readonly seed: number;
   readonly tuning: Tuning;
+  /** Serve the live dashboard of the service's breakers under `/dashboard/` (protected mode). */
+  readonly dashboard?: boolean;
 }
 
 /** A service's report, sent every `statsIntervalMs`. */

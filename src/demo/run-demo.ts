@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
 import { runLoad, warmUp } from './load.js';
 import { ServiceGroup, type Service } from './processes.js';
-import { type Mode, type Role, type ServiceConfig, sharedNow } from './protocol.js';
+import { DASHBOARD_PATH, type Mode, type Role, type ServiceConfig, sharedNow } from './protocol.js';
 import { RunRecorder } from './recorder.js';
 import { finalReport, liveLine, verdict } from './report.js';
 import type { DemoReport, PerService, RunReport } from './run-report.js';
@@ -30,6 +30,8 @@ export interface DemoOptions {
   readonly json?: string | undefined;
   /** The built service script to fork. */
   readonly serviceScript: string;
+  /** Serve the live dashboard of each service's breakers during the protected run. */
+  readonly dashboard?: boolean | undefined;
   /** Stops the demo (its reason is thrown once every process has exited). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -101,6 +103,7 @@ async function runOnce(
     },
   );
   const timers: unknown[] = [];
+  const withDashboard = options.dashboard === true && mode === 'protected';
   try {
     const services = new Map<Role, Service>();
     let downstream: string | undefined;
@@ -112,6 +115,7 @@ async function runOnce(
         seed: options.seed,
         tuning: tuningFor(runMs, mode, role),
         ...(downstream === undefined ? {} : { downstream }),
+        ...(withDashboard && role !== 'database' ? { dashboard: true } : {}),
       };
       const service = await Promise.race([group.start(config), aborted(stop.signal)]);
       services.set(role, service);
@@ -137,6 +141,12 @@ async function runOnce(
     out(
       `  services: ${(['A', 'B', 'C', 'database'] as const).map((r) => `${r} pid ${pids[r]} port ${ports[r]}`).join(', ')}`,
     );
+    if (withDashboard) {
+      const urls = (['A', 'B', 'C'] as const).map((r) => `${r} ${get(r).url}${DASHBOARD_PATH}/`);
+      out(`  dashboard (live until the end of this run): ${urls.join(', ')}`);
+    } else if (options.dashboard === true) {
+      out('  dashboard: this run has no breakers; the protected run serves it');
+    }
 
     // Warm up: first a few hundred requests one batch at a time, then the real rate for a few
     // seconds, unmeasured, so that the run starts from services that have been running a while.
