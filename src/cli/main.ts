@@ -18,8 +18,8 @@ Options for demo:
   --rate <n>        Client requests per second (default 100; 1 to 2000).
   --seed <n>        Seed of the random choices, to replay a run (default 1).
   --json <file>     Also write the results as JSON to <file>.
-  --dashboard       During the protected run, serve the live dashboard of each service's
-                    breakers (A, B, C; the URLs are printed when the run starts).
+  --dashboard       During the protected run, serve a live dashboard of every breaker, and
+                    one per service (A, B, C); the URLs are printed when the run starts.
 
 Options:
   -h, --help        Show this help.

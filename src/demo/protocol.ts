@@ -5,6 +5,7 @@
 import type { StateName } from '../breaker/state-machine.js';
 import { systemClock } from '../core/clock.js';
 import type { PhaseName } from './schedule.js';
+import type { TelemetryMessage } from './telemetry-relay.js';
 
 /** The four services of the demo topology: client → A → B → C → database. */
 export type Role = 'A' | 'B' | 'C' | 'database';
@@ -69,7 +70,7 @@ export interface TransitionMessage {
 
 /** Messages from a service to the parent. */
 export type ChildMessage =
-  { readonly type: 'ready'; readonly port: number } | StatsMessage | TransitionMessage;
+  { readonly type: 'ready'; readonly port: number } | StatsMessage | TransitionMessage | TelemetryMessage;
 
 /** Messages from the parent to a service: a new phase (database), or the end of the warm-up. */
 export type ParentMessage =

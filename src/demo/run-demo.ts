@@ -10,6 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { type Clock, systemClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
+import { createDashboard } from '../dashboard/dashboard.js';
 import { runLoad, warmUp } from './load.js';
 import { ServiceGroup, type Service } from './processes.js';
 import { DASHBOARD_PATH, type Mode, type Role, type ServiceConfig, sharedNow } from './protocol.js';
@@ -17,6 +18,7 @@ import { RunRecorder } from './recorder.js';
 import { finalReport, liveLine, verdict } from './report.js';
 import type { DemoReport, PerService, RunReport } from './run-report.js';
 import { CLIENT_TIMEOUT_MS, phaseAt, phasesFor, tuningFor } from './schedule.js';
+import { TelemetryMirror } from './telemetry-relay.js';
 
 /** Options of {@link runDemo} (validated by the command line). */
 export interface DemoOptions {
@@ -92,18 +94,25 @@ async function runOnce(
   };
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted === true) onOuterAbort();
+  const withDashboard = options.dashboard === true && mode === 'protected';
+  // One dashboard of every service's breakers, fed by the streams the services relay.
+  const mirror = withDashboard ? new TelemetryMirror() : undefined;
+  const dashboard =
+    mirror === undefined
+      ? undefined
+      : createDashboard({ source: mirror.telemetry, title: 'breakwater demo' });
   const group = new ServiceGroup(
     options.serviceScript,
     (_role, message) => {
       if (message.type === 'stats') recorder.stats(_role, message);
       else if (message.type === 'transition') recorder.transition(message);
+      else if (message.type === 'telemetry') mirror?.receive(message);
     },
     (crash) => {
       stop.abort(crash);
     },
   );
   const timers: unknown[] = [];
-  const withDashboard = options.dashboard === true && mode === 'protected';
   try {
     const services = new Map<Role, Service>();
     let downstream: string | undefined;
@@ -141,9 +150,11 @@ async function runOnce(
     out(
       `  services: ${(['A', 'B', 'C', 'database'] as const).map((r) => `${r} pid ${pids[r]} port ${ports[r]}`).join(', ')}`,
     );
-    if (withDashboard) {
+    if (dashboard !== undefined) {
+      const { url } = await dashboard.listen(0);
       const urls = (['A', 'B', 'C'] as const).map((r) => `${r} ${get(r).url}${DASHBOARD_PATH}/`);
-      out(`  dashboard (live until the end of this run): ${urls.join(', ')}`);
+      out(`  dashboard of every breaker (live until the end of this run): ${url}`);
+      out(`  dashboard per service: ${urls.join(', ')}`);
     } else if (options.dashboard === true) {
       out('  dashboard: this run has no breakers; the protected run serves it');
     }
@@ -209,6 +220,8 @@ async function runOnce(
     for (const t of timers) clock.clearTimeout(t);
     options.signal?.removeEventListener('abort', onOuterAbort);
     await group.stop();
+    mirror?.clear();
+    await dashboard?.close();
   }
 }
 

@@ -3,7 +3,8 @@
  * Its role and mode come as JSON in the first argument; it serves HTTP on an ephemeral
  * loopback port, reports the port, its load and its breaker's transitions over IPC, and
  * exits when its parent goes away. With `dashboard` (protected mode) its breaker reports into a
- * telemetry stream, and the same server serves the live dashboard of it under `/dashboard/`.
+ * telemetry stream: the same server serves the live dashboard of it under `/dashboard/`, and
+ * the stream is relayed to the parent, whose dashboard shows every service's breakers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import { HttpStatusError, send } from './http.js';
 import type { ChildMessage, ParentMessage, Role, ServiceConfig } from './protocol.js';
 import { DASHBOARD_PATH, sharedNow } from './protocol.js';
 import { ServiceMeter } from './service-meter.js';
+import { relayTelemetry } from './telemetry-relay.js';
 
 const NEXT: Record<Role, string> = { A: 'B', B: 'C', C: 'database', database: '' };
 
@@ -59,12 +61,13 @@ function main(): void {
   let database: Database | undefined;
   let downstream: Downstream | undefined;
   let hop: ProtectedHop | undefined;
+  let telemetry: Telemetry | undefined;
   let dashboard: Dashboard | undefined;
   if (config.role === 'database') {
     database = createDatabase(config.seed, config.tuning.slowMs);
   } else if (config.mode === 'protected') {
     // With --dashboard the breakers report into a telemetry stream the dashboard reads.
-    const telemetry = config.dashboard === true ? new Telemetry() : undefined;
+    telemetry = config.dashboard === true ? new Telemetry() : undefined;
     if (telemetry !== undefined) {
       dashboard = createDashboard({ source: telemetry, title: `breakwater demo: service ${config.role}` });
     }
@@ -124,6 +127,9 @@ function main(): void {
       .finally(() => {
         tell({ type: 'ready', port });
         meter.start(systemClock, config.tuning.statsIntervalMs, () => hop?.state ?? null, tell);
+        // The parent's dashboard shows every service's breakers: relay the stream to it.
+        if (telemetry !== undefined)
+          relayTelemetry(telemetry, systemClock, config.tuning.statsIntervalMs, tell);
       });
   });
 }

@@ -1,5 +1,6 @@
-// `breakwater demo --dashboard`: during the protected run each service with a breaker serves the
-// dashboard of it under /dashboard/ on its own loopback port, at the URLs the demo prints.
+// `breakwater demo --dashboard`: during the protected run the demo serves one dashboard of every
+// service's breakers, and each service with a breaker serves the dashboard of it under
+// /dashboard/ on its own loopback port, at the URLs the demo prints.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardSnapshot } from '../../src/dashboard/index.js';
@@ -14,9 +15,18 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
+/** The URL of the dashboard of every breaker the demo printed. */
+function combinedUrl(): string {
+  return (
+    /dashboard of every breaker \(live until the end of this run\): (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(
+      output,
+    )?.[1] ?? ''
+  );
+}
+
 /** The dashboard URLs the demo printed, by service. */
 function dashboardUrls(): Record<string, string> {
-  const line = /dashboard \(live until the end of this run\): (.*)\n/.exec(output)?.[1] ?? '';
+  const line = /dashboard per service: (.*)\n/.exec(output)?.[1] ?? '';
   return Object.fromEntries(
     [...line.matchAll(/(\w+) (http:\/\/127\.0\.0\.1:\d+\/dashboard\/)/g)].map((m) => [m[1], m[2]]),
   );
@@ -63,11 +73,25 @@ describe('breakwater demo --dashboard', () => {
     expect([bare.status, bare.headers.get('location')]).toEqual([308, '/dashboard/']);
   }, 120_000);
 
+  it('demo — the demo’s own dashboard shows the breakers of every service, with their calls', async () => {
+    expect(await waitFor(() => /\[protected\]\s+3s/.test(output), 90_000), output).toBe(true);
+    const url = combinedUrl();
+    expect(url).not.toBe('');
+    const snapshot = (await (await fetch(`${url}api/breakers`)).json()) as DashboardSnapshot;
+    const names = snapshot.breakers.map((b) => b.name.replace(/:.*/, '')).sort();
+    expect(names).toEqual(['A->B', 'B->C', 'C->database']);
+    for (const breaker of snapshot.breakers) {
+      expect(['closed', 'open', 'half-open']).toContain(breaker.state);
+      // Calls relayed from the service made it into the per-second series.
+      expect(breaker.series.calls.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('demo — exits 0 once the protected run is over, and the dashboards are gone with their services', async () => {
     expect(await exit, output).toBe(0);
     expect(output).toMatch(/^Verdict: /m);
-    const urls = Object.values(dashboardUrls());
-    expect(urls).toHaveLength(3);
+    const urls = [...Object.values(dashboardUrls()), combinedUrl()];
+    expect(urls).toHaveLength(4);
     for (const url of urls) await expect(fetch(`${url}api/breakers`)).rejects.toThrow();
   }, 120_000);
 });
