@@ -18,7 +18,8 @@ Options for demo:
   --rate <n>        Client requests per second (default 100; 1 to 2000).
   --seed <n>        Seed of the random choices, to replay a run (default 1).
   --json <file>     Also write the results as JSON to <file>.
-  --dashboard       Serve the live dashboard (not available yet).
+  --dashboard       During the protected run, serve a live dashboard of every breaker, and
+                    one per service (A, B, C); the URLs are printed when the run starts.
 
 Options:
   -h, --help        Show this help.
@@ -94,7 +95,6 @@ export async function main(
     if (error instanceof UsageError) return usage(error.message);
     throw error;
   }
-  if (values.dashboard === true) out('dashboard: not available yet');
   const serviceScript = findServiceScript();
   if (serviceScript === undefined) {
     process.stderr.write(
@@ -113,7 +113,18 @@ export async function main(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await runDemo({ durationS, rate, seed, json: values.json, serviceScript, signal: interrupt.signal }, out);
+    await runDemo(
+      {
+        durationS,
+        rate,
+        seed,
+        json: values.json,
+        dashboard: values.dashboard === true,
+        serviceScript,
+        signal: interrupt.signal,
+      },
+      out,
+    );
     return 0;
   } catch (error) {
     if (interrupt.signal.aborted && error === interrupt.signal.reason) {

@@ -21,9 +21,16 @@ export interface Answer {
   readonly source: string;
 }
 
-/** GETs `url` over the shared keep-alive agent and parses its JSON; any status but 200 throws. */
-export async function getJson(url: string, signal: AbortSignal): Promise<Answer> {
-  const response = await fetch(url, { signal });
+/**
+ * GETs `url` with `fetchFn` (default: the global `fetch`, keep-alive) and parses its JSON; any
+ * status but 200 throws.
+ */
+export async function getJson(
+  url: string,
+  signal: AbortSignal,
+  fetchFn: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): Promise<Answer> {
+  const response = await fetchFn(url, { signal });
   if (response.status !== 200) {
     await response.body?.cancel();
     throw new HttpStatusError(response.status, url);

@@ -5,6 +5,7 @@
 import type { StateName } from '../breaker/state-machine.js';
 import { systemClock } from '../core/clock.js';
 import type { PhaseName } from './schedule.js';
+import type { TelemetryMessage } from './telemetry-relay.js';
 
 /** The four services of the demo topology: client → A → B → C → database. */
 export type Role = 'A' | 'B' | 'C' | 'database';
@@ -29,6 +30,9 @@ export interface Tuning {
   readonly statsIntervalMs: number;
 }
 
+/** Where a service with breakers serves the live dashboard (`--dashboard`, protected mode). */
+export const DASHBOARD_PATH = '/dashboard';
+
 /** Handed to a service as its only command-line argument (JSON). */
 export interface ServiceConfig {
   readonly role: Role;
@@ -37,6 +41,8 @@ export interface ServiceConfig {
   readonly downstream?: string;
   readonly seed: number;
   readonly tuning: Tuning;
+  /** Serve the live dashboard of the service's breakers under `/dashboard/` (protected mode). */
+  readonly dashboard?: boolean;
 }
 
 /** A service's report, sent every `statsIntervalMs`. */
@@ -64,7 +70,7 @@ export interface TransitionMessage {
 
 /** Messages from a service to the parent. */
 export type ChildMessage =
-  { readonly type: 'ready'; readonly port: number } | StatsMessage | TransitionMessage;
+  { readonly type: 'ready'; readonly port: number } | StatsMessage | TransitionMessage | TelemetryMessage;
 
 /** Messages from the parent to a service: a new phase (database), or the end of the warm-up. */
 export type ParentMessage =

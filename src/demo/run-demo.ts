@@ -10,13 +10,15 @@ import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { type Clock, systemClock } from '../core/clock.js';
 import { seededRandom } from '../core/random.js';
+import { createDashboard } from '../dashboard/dashboard.js';
 import { runLoad, warmUp } from './load.js';
 import { ServiceGroup, type Service } from './processes.js';
-import { type Mode, type Role, type ServiceConfig, sharedNow } from './protocol.js';
+import { DASHBOARD_PATH, type Mode, type Role, type ServiceConfig, sharedNow } from './protocol.js';
 import { RunRecorder } from './recorder.js';
 import { finalReport, liveLine, verdict } from './report.js';
 import type { DemoReport, PerService, RunReport } from './run-report.js';
 import { CLIENT_TIMEOUT_MS, phaseAt, phasesFor, tuningFor } from './schedule.js';
+import { TelemetryMirror } from './telemetry-relay.js';
 
 /** Options of {@link runDemo} (validated by the command line). */
 export interface DemoOptions {
@@ -30,6 +32,8 @@ export interface DemoOptions {
   readonly json?: string | undefined;
   /** The built service script to fork. */
   readonly serviceScript: string;
+  /** Serve the live dashboard of each service's breakers during the protected run. */
+  readonly dashboard?: boolean | undefined;
   /** Stops the demo (its reason is thrown once every process has exited). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -90,11 +94,19 @@ async function runOnce(
   };
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (options.signal?.aborted === true) onOuterAbort();
+  const withDashboard = options.dashboard === true && mode === 'protected';
+  // One dashboard of every service's breakers, fed by the streams the services relay.
+  const mirror = withDashboard ? new TelemetryMirror() : undefined;
+  const dashboard =
+    mirror === undefined
+      ? undefined
+      : createDashboard({ source: mirror.telemetry, title: 'breakwater demo' });
   const group = new ServiceGroup(
     options.serviceScript,
     (_role, message) => {
       if (message.type === 'stats') recorder.stats(_role, message);
       else if (message.type === 'transition') recorder.transition(message);
+      else if (message.type === 'telemetry') mirror?.receive(message);
     },
     (crash) => {
       stop.abort(crash);
@@ -112,6 +124,7 @@ async function runOnce(
         seed: options.seed,
         tuning: tuningFor(runMs, mode, role),
         ...(downstream === undefined ? {} : { downstream }),
+        ...(withDashboard && role !== 'database' ? { dashboard: true } : {}),
       };
       const service = await Promise.race([group.start(config), aborted(stop.signal)]);
       services.set(role, service);
@@ -137,6 +150,14 @@ async function runOnce(
     out(
       `  services: ${(['A', 'B', 'C', 'database'] as const).map((r) => `${r} pid ${pids[r]} port ${ports[r]}`).join(', ')}`,
     );
+    if (dashboard !== undefined) {
+      const { url } = await dashboard.listen(0);
+      const urls = (['A', 'B', 'C'] as const).map((r) => `${r} ${get(r).url}${DASHBOARD_PATH}/`);
+      out(`  dashboard of every breaker (live until the end of this run): ${url}`);
+      out(`  dashboard per service: ${urls.join(', ')}`);
+    } else if (options.dashboard === true) {
+      out('  dashboard: this run has no breakers; the protected run serves it');
+    }
 
     // Warm up: first a few hundred requests one batch at a time, then the real rate for a few
     // seconds, unmeasured, so that the run starts from services that have been running a while.
@@ -199,6 +220,8 @@ async function runOnce(
     for (const t of timers) clock.clearTimeout(t);
     options.signal?.removeEventListener('abort', onOuterAbort);
     await group.stop();
+    mirror?.clear();
+    await dashboard?.close();
   }
 }
 

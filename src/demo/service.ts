@@ -2,19 +2,23 @@
  * One service of the demo, run as its own process (forked by the `breakwater demo` command).
  * Its role and mode come as JSON in the first argument; it serves HTTP on an ephemeral
  * loopback port, reports the port, its load and its breaker's transitions over IPC, and
- * exits when its parent goes away.
+ * exits when its parent goes away. With `dashboard` (protected mode) its breaker reports into a
+ * telemetry stream: the same server serves the live dashboard of it under `/dashboard/`, and
+ * the stream is relayed to the parent, whose dashboard shows every service's breakers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import { isCallTimeoutError, isCircuitOpenError } from '../core/errors.js';
+import { Telemetry } from '../core/telemetry.js';
+import { createDashboard, type Dashboard } from '../dashboard/dashboard.js';
 import { createDatabase, type Database } from './database.js';
-import { BreakerDownstream, type Downstream, hopBreakerOptions, timeoutOnly } from './downstream.js';
-import { type Answer, HttpStatusError, send } from './http.js';
+import { type Downstream, hopBreakerOptions, ProtectedHop, timeoutOnly } from './downstream.js';
+import { HttpStatusError, send } from './http.js';
 import type { ChildMessage, ParentMessage, Role, ServiceConfig } from './protocol.js';
-import { sharedNow } from './protocol.js';
+import { DASHBOARD_PATH, sharedNow } from './protocol.js';
 import { ServiceMeter } from './service-meter.js';
-import { StaleCache } from './stale-cache.js';
+import { relayTelemetry } from './telemetry-relay.js';
 
 const NEXT: Record<Role, string> = { A: 'B', B: 'C', C: 'database', database: '' };
 
@@ -22,33 +26,21 @@ function tell(message: ChildMessage): void {
   if (process.connected) process.send?.(message);
 }
 
-/** The downstream of a protected service: a breaker, and C's and A's fallbacks. */
-function protectedHop(config: ServiceConfig, base: string): BreakerDownstream {
+/** The downstream of a protected service: `createFetch` with a breaker, and C's and A's fallbacks. */
+function protectedHop(config: ServiceConfig, telemetry: Telemetry | undefined): ProtectedHop {
   const { role, tuning } = config;
-  const options = hopBreakerOptions(`${role}->${NEXT[role]}`, tuning.hopTimeoutMs, tuning.recoveryMs);
-  if (role === 'C') {
-    const cache = new StaleCache<Answer>(systemClock, tuning.staleMaxAgeMs);
-    return new BreakerDownstream(
-      base,
-      options,
-      (error, path) => {
-        const cached = cache.get(path);
-        if (cached === undefined) throw error;
-        return { ...cached, degraded: true, source: 'stale-cache' };
-      },
-      (path, answer) => {
-        cache.set(path, answer);
-      },
-    );
-  }
-  if (role === 'A') {
-    return new BreakerDownstream(base, options, (_error, path) => ({
-      id: path.slice('/item/'.length),
-      degraded: true,
-      source: 'default',
-    }));
-  }
-  return new BreakerDownstream(base, options);
+  const name = `${role}->${NEXT[role]}`;
+  return new ProtectedHop({
+    name,
+    base: config.downstream ?? '',
+    breaker: hopBreakerOptions(tuning.hopTimeoutMs, tuning.recoveryMs),
+    ...(role === 'C' ? { fallback: 'stale-cache', staleMaxAgeMs: tuning.staleMaxAgeMs } : {}),
+    ...(role === 'A' ? { fallback: 'default' } : {}),
+    ...(telemetry === undefined ? {} : { telemetry }),
+    onTransition: ({ from, to, reason }) => {
+      tell({ type: 'transition', at: sharedNow(), breaker: name, from, to, reason });
+    },
+  });
 }
 
 function statusOf(error: unknown): number {
@@ -68,21 +60,25 @@ function main(): void {
   const meter = new ServiceMeter();
   let database: Database | undefined;
   let downstream: Downstream | undefined;
-  let breaker: BreakerDownstream | undefined;
+  let hop: ProtectedHop | undefined;
+  let telemetry: Telemetry | undefined;
+  let dashboard: Dashboard | undefined;
   if (config.role === 'database') {
     database = createDatabase(config.seed, config.tuning.slowMs);
   } else if (config.mode === 'protected') {
-    breaker = protectedHop(config, config.downstream ?? '');
-    breaker.breaker.on('stateChange', ({ from, to, reason }) => {
-      tell({ type: 'transition', at: sharedNow(), breaker: breaker?.breaker.name ?? '', from, to, reason });
-    });
-    downstream = breaker;
+    // With --dashboard the breakers report into a telemetry stream the dashboard reads.
+    telemetry = config.dashboard === true ? new Telemetry() : undefined;
+    if (telemetry !== undefined) {
+      dashboard = createDashboard({ source: telemetry, title: `breakwater demo: service ${config.role}` });
+    }
+    hop = protectedHop(config, telemetry);
+    downstream = hop;
   } else {
     downstream = timeoutOnly(config.downstream ?? '', config.tuning.hopTimeoutMs);
   }
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'phase') database?.setPhase(message.name);
-    else breaker?.breaker.reset();
+    else hop?.reset();
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -111,6 +107,13 @@ function main(): void {
   };
 
   const server = createServer((req, res) => {
+    const url = req.url ?? '';
+    if (dashboard !== undefined && (url === DASHBOARD_PATH || url.startsWith(`${DASHBOARD_PATH}/`))) {
+      // Mounted as a framework would: the handler sees the path below the mount point.
+      Object.assign(req, { originalUrl: url, url: url.slice(DASHBOARD_PATH.length) });
+      dashboard.handler(req, res);
+      return;
+    }
     void handle(req, res);
   });
   server.keepAliveTimeout = 30_000;
@@ -123,7 +126,10 @@ function main(): void {
       .catch(() => undefined)
       .finally(() => {
         tell({ type: 'ready', port });
-        meter.start(systemClock, config.tuning.statsIntervalMs, () => breaker?.breaker.state ?? null, tell);
+        meter.start(systemClock, config.tuning.statsIntervalMs, () => hop?.state ?? null, tell);
+        // The parent's dashboard shows every service's breakers: relay the stream to it.
+        if (telemetry !== undefined)
+          relayTelemetry(telemetry, systemClock, config.tuning.statsIntervalMs, tell);
       });
   });
 }

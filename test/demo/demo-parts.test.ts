@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { percentile, RunRecorder } from '../../src/demo/recorder.js';
 import { verdict } from '../../src/demo/report.js';
 import { phaseAt, phasesFor, tuningFor } from '../../src/demo/schedule.js';
-import { StaleCache } from '../../src/demo/stale-cache.js';
-import { FakeClock } from '../../src/testing/index.js';
 
 const pids = { A: 1, B: 2, C: 3, database: 4 };
 
@@ -114,29 +112,5 @@ describe('verdict', () => {
       /^Verdict: during the faults the breakers kept/,
     );
     expect(verdict(run(0.1, 5_000, 300), run(0.9, 6_000, 20))).toMatch(/did not beat the timeouts/);
-  });
-});
-
-describe('StaleCache', () => {
-  it('get — serves the last good answer until it is older than maxAge', () => {
-    const clock = new FakeClock();
-    const cache = new StaleCache<number>(clock, 1_000);
-    cache.set('k', 1);
-    clock.advance(600);
-    cache.set('k', 2);
-    clock.advance(1_000);
-    expect(cache.get('k')).toBe(2);
-    clock.advance(1);
-    expect(cache.get('k')).toBeUndefined();
-    expect(cache.get('other')).toBeUndefined();
-  });
-
-  it('set — drops the oldest key beyond maxEntries', () => {
-    const cache = new StaleCache<number>(new FakeClock(), 1_000, 2);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    cache.set('a', 3);
-    cache.set('c', 4);
-    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([3, undefined, 4]);
   });
 });
