@@ -135,14 +135,57 @@ export class Runner {
     );
   }
 
+  /**
+   * Starts an admitted call (used by subclasses; `run` inlines the same steps). `tag` travels
+   * with the call to `count` / `uncount`.
+   */
+  launch<T>(
+    fn: Protected<T>,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+    generation: number,
+    start: number,
+    tag: unknown,
+  ): Promise<T> {
+    this.totals.calls++;
+    this.inFlight++;
+    if (this.deadlines !== undefined || signal !== undefined)
+      return new GuardedCall<T>(this, fn, args, generation, start, signal, tag).promise;
+    let pending: T | PromiseLike<T>;
+    try {
+      pending = fn(this.plainContext);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return Promise.resolve(pending).then(
+      (value) => this.succeeded(value, generation, start, tag),
+      (error: unknown) => this.failed(error, generation, start, args, tag) as T,
+    );
+  }
+
+  /** Records a counted outcome in the state machine (a fleet runner also counts it for the fleet). */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the tag is for subclasses
+  count(generation: number, start: number, now: number, failure: boolean, _tag: unknown): void {
+    this.machine.record(generation, start, now, failure);
+  }
+
+  /** Releases the permit of a call whose outcome is not counted (ignored error, caller abort). */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the tag is for subclasses
+  uncount(generation: number, start: number, now: number, _tag: unknown): void {
+    this.machine.release(generation, start, now);
+  }
+
   async #passThrough<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
     return fn(signal === undefined ? this.plainContext : { signal });
   }
 
   #rejected<T>(now: number, args: readonly unknown[]): Promise<T> {
+    return this.rejectWith(this.machine.current as RejectingState, this.machine.retryAfterMs(now), args);
+  }
+
+  /** A call refused without running: counts, reports, and answers with the fallback or the error. */
+  rejectWith<T>(state: RejectingState, retryAfterMs: number, args: readonly unknown[]): Promise<T> {
     this.totals.rejected++;
-    const state = this.machine.current as RejectingState;
-    const retryAfterMs = this.machine.retryAfterMs(now);
     const error = CircuitOpenError.fast(this.o.name, state, retryAfterMs);
     if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
     this.#tell('rejected', NaN, false);
@@ -155,7 +198,7 @@ export class Runner {
   }
 
   /** A resolved call: classify the result, record, report; returns the value. */
-  succeeded<T>(value: T, generation: number, start: number): T {
+  succeeded<T>(value: T, generation: number, start: number, tag?: unknown): T {
     this.inFlight--;
     const isResultFailure = this.o.isResultFailure;
     const resultFailed = isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure');
@@ -177,25 +220,31 @@ export class Runner {
       if (this.events.has('failure'))
         this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
       this.#tell('failure', durationMs, slow);
-      this.machine.record(generation, start, now, true);
+      this.count(generation, start, now, true, tag);
     } else {
       this.totals.successes++;
       if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
       this.#tell('success', durationMs, slow);
-      this.machine.record(generation, start, now, false);
+      this.count(generation, start, now, false, tag);
     }
     return value;
   }
 
   /** A rejected call: classify, record, report; returns the fallback's answer or throws. */
-  failed(error: unknown, generation: number, start: number, args: readonly unknown[]): unknown {
+  failed(
+    error: unknown,
+    generation: number,
+    start: number,
+    args: readonly unknown[],
+    tag?: unknown,
+  ): unknown {
     this.inFlight--;
     const now = this.o.clock.now();
     const durationMs = now - start;
     const isFailure = this.o.isFailure;
     if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
       this.totals.ignored++;
-      this.machine.release(generation, start, now);
+      this.uncount(generation, start, now, tag);
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
       this.#tell('ignored', durationMs, false);
@@ -205,7 +254,7 @@ export class Runner {
     const slow = durationMs >= this.o.slowCallDuration;
     if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
     this.#tell('failure', durationMs, slow);
-    this.machine.record(generation, start, now, true);
+    this.count(generation, start, now, true, tag);
     return this.fallback(error, args);
   }
 
@@ -215,6 +264,7 @@ export class Runner {
     start: number,
     args: readonly unknown[],
     timeoutMs: number,
+    tag?: unknown,
   ): { error: CallTimeoutError; answer: () => unknown } {
     this.inFlight--;
     const now = this.o.clock.now();
@@ -222,17 +272,17 @@ export class Runner {
     const durationMs = now - start;
     if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
     this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
-    this.machine.record(generation, start, now, true);
+    this.count(generation, start, now, true, tag);
     const error = new CallTimeoutError(this.o.name, timeoutMs);
     return { error, answer: () => this.fallback(error, args) };
   }
 
   /** The caller aborted: not counted, the permit is released. */
-  aborted(reason: unknown, generation: number, start: number): void {
+  aborted(reason: unknown, generation: number, start: number, tag?: unknown): void {
     this.inFlight--;
     this.totals.ignored++;
     const now = this.o.clock.now();
-    this.machine.release(generation, start, now);
+    this.uncount(generation, start, now, tag);
     if (this.observed) {
       const durationMs = now - start;
       if (this.events.has('ignored'))
@@ -273,6 +323,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   readonly #generation: number;
   readonly #start: number;
   readonly #caller: AbortSignal | undefined;
+  readonly #tag: unknown;
 
   constructor(
     runner: Runner,
@@ -281,8 +332,10 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     generation: number,
     start: number,
     caller: AbortSignal | undefined,
+    tag?: unknown,
   ) {
     this.#runner = runner;
+    this.#tag = tag;
     this.#args = args;
     this.#generation = generation;
     this.#start = start;
@@ -315,11 +368,12 @@ class GuardedCall<T> implements PolicyContext, Expiring {
       value = await fn(this);
     } catch (error) {
       if (this.#finish())
-        this.#answer(() => this.#runner.failed(error, this.#generation, this.#start, this.#args));
+        this.#answer(() => this.#runner.failed(error, this.#generation, this.#start, this.#args, this.#tag));
       return;
     }
     // A result that arrives after a timeout or an abort was already answered for: drop it.
-    if (this.#finish()) this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start));
+    if (this.#finish())
+      this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start, this.#tag));
   }
 
   /** Deadline reached: abort the function's signal and answer with `CallTimeoutError` (or the fallback). */
@@ -328,7 +382,13 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#settled = true;
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
-    const { error, answer } = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
+    const { error, answer } = this.#runner.timedOut(
+      this.#generation,
+      this.#start,
+      this.#args,
+      timeoutMs,
+      this.#tag,
+    );
     this.#timeoutError = error;
     this.#controller?.abort(error);
     this.#answer(answer);
@@ -338,7 +398,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     if (!this.#finish()) return;
     const reason = this.#caller?.reason as unknown;
     this.#controller?.abort(reason);
-    this.#runner.aborted(reason, this.#generation, this.#start);
+    this.#runner.aborted(reason, this.#generation, this.#start, this.#tag);
     this.#reject(reason);
   };
 
