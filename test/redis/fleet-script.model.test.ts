@@ -27,7 +27,11 @@ const RULE: FleetRule = {
   stateTtlMs: 600_000,
 };
 
-interface Step { readonly advance: number; readonly op: ModelOp; readonly genDelta: number }
+interface Step {
+  readonly advance: number;
+  readonly op: ModelOp;
+  readonly genDelta: number;
+}
 
 const leaseId = fc.constantFrom('l1', 'l2', 'l3');
 const opArb: fc.Arbitrary<Omit<Step, 'advance'>> = fc.oneof(
@@ -43,7 +47,7 @@ const opArb: fc.Arbitrary<Omit<Step, 'advance'>> = fc.oneof(
       })
       .map(({ calls, failures, slow, instance, genDelta }) => ({
         op: {
-          op: 'flush',
+          op: 'flush' as const,
           calls: Math.max(calls, failures, slow),
           failures,
           slow,
@@ -61,7 +65,7 @@ const opArb: fc.Arbitrary<Omit<Step, 'advance'>> = fc.oneof(
         leaseMs: fc.integer({ min: 50, max: 600 }),
         cap: fc.integer({ min: 1, max: 2 }),
       })
-      .map((o) => ({ op: { op: 'acquire', ...o }, genDelta: 0 })),
+      .map((o) => ({ op: { op: 'acquire' as const, ...o }, genDelta: 0 })),
   },
   {
     weight: 3,
@@ -72,16 +76,16 @@ const opArb: fc.Arbitrary<Omit<Step, 'advance'>> = fc.oneof(
         genDelta: fc.constantFrom(0, 0, -1),
       })
       .map(({ lease, outcome, genDelta }) => ({
-        op: { op: 'report', lease, gen: 0, outcome },
+        op: { op: 'report' as const, lease, gen: 0, outcome },
         genDelta,
       })),
   },
-  { weight: 1, arbitrary: fc.constant({ op: { op: 'sync' }, genDelta: 0 }) },
+  { weight: 1, arbitrary: fc.constant({ op: { op: 'sync' as const }, genDelta: 0 }) },
   {
     weight: 1,
     arbitrary: fc
       .constantFrom('isolate', 'reset', 'release')
-      .map((action) => ({ op: { op: 'force', action }, genDelta: 0 })),
+      .map((action) => ({ op: { op: 'force' as const, action }, genDelta: 0 })),
   },
 );
 const stepArb: fc.Arbitrary<Step> = fc
