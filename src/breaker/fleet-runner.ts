@@ -1,6 +1,13 @@
 import type { RejectingState } from '../core/errors.js';
 import type { Protected } from '../core/policy.js';
-import { FLEET_PROBE, FLEET_REJECT, type FleetEvent, type FleetLease, type FleetMember } from './fleet.js';
+import {
+  FLEET_CHECK,
+  FLEET_PROBE,
+  FLEET_REJECT,
+  type FleetEvent,
+  type FleetLease,
+  type FleetMember,
+} from './fleet.js';
 import type { ResolvedOptions } from './options.js';
 import { Runner } from './runner.js';
 import { REJECTED } from './state-machine.js';
@@ -60,10 +67,20 @@ export class FleetRunner extends Runner {
     if (local === 'disabled' || local === 'isolated' || local === 'metrics-only')
       return super.run(fn, args, signal);
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
+    let ticket = this.member.ticket;
+    // The untimed closed lane, as in Runner.run: no clock when neither side needs a time.
+    if (
+      ticket !== FLEET_CHECK &&
+      m.untimedClosed &&
+      signal === undefined &&
+      this.deadlines === undefined &&
+      !this.observed
+    )
+      return this.launch(fn, args, undefined, m.generation, NaN, ticket);
     const now = this.o.clock.now();
     const generation = m.admit(now);
     if (generation === REJECTED) return super.run(fn, args, signal); // the local rejection, as usual
-    const ticket = this.member.admit(now);
+    if (ticket === FLEET_CHECK) ticket = this.member.admit(now);
     if (ticket !== FLEET_REJECT && ticket !== FLEET_PROBE)
       return this.launch(fn, args, signal, generation, now, ticket);
     m.release(generation, now, now);

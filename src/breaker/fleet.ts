@@ -19,6 +19,9 @@ export const FLEET_REJECT = -2;
 /** {@link FleetMember.admit}: the fleet admits probes; the call needs a lease first. */
 export const FLEET_PROBE = -3;
 
+/** {@link FleetMember.ticket}: the fleet's answer depends on the time; call `admit(now)`. */
+export const FLEET_CHECK = -4;
+
 /** A fleet-wide probe permit, granted for one call. */
 export interface FleetLease {
   /** The permit's id in the store. */
@@ -82,6 +85,12 @@ export interface FleetMember extends FleetHandle {
    * hand back with the call's outcome to {@link FleetMember.record}.
    */
   admit(now: number): number;
+  /**
+   * The ticket `admit` would return at any time while the fleet view stays as it is (closed,
+   * unknown, or local-only), or {@link FLEET_CHECK} when the answer depends on the time. Lets
+   * the closed path skip the clock.
+   */
+  readonly ticket: number;
   /** Ms until the fleet admits probes; `Infinity` when isolated fleet-wide. */
   retryAfterMs(now: number): number;
   /**

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, CircuitOpenError, Telemetry, type TelemetryEvent } from '../../src/index.js';
 import {
+  FLEET_CHECK,
   FLEET_PROBE,
   FLEET_REJECT,
   type Fleet,
@@ -27,6 +28,9 @@ class ScriptedMember implements FleetMember {
   constructor(readonly host: FleetHost) {}
   admit(): number {
     return this.verdict;
+  }
+  get ticket(): number {
+    return this.verdict >= -1 ? this.verdict : FLEET_CHECK;
   }
   retryAfterMs(): number {
     return 1234;
@@ -75,6 +79,31 @@ describe('fleet hook', () => {
       [4, true, true],
     ]);
     expect(breaker.fleet).toBe(member);
+  });
+
+  it('admit — a closed fleet keeps the untimed closed lane: as few clock reads as a plain breaker', async () => {
+    const counting = (clock: FakeClock) => {
+      const counter = { reads: 0 };
+      const now = clock.now.bind(clock);
+      clock.now = () => {
+        counter.reads++;
+        return now();
+      };
+      return counter;
+    };
+    const { breaker, member, clock } = setup();
+    const plainClock = new FakeClock();
+    const plain = new CircuitBreaker({ name: 'plain', clock: plainClock, timeout: false });
+    const withFleet = counting(clock);
+    const without = counting(plainClock);
+    for (let i = 0; i < 20; i++) {
+      await breaker.execute(async () => 'ok');
+      await plain.execute(async () => 'ok');
+    }
+    expect(withFleet.reads).toBe(without.reads);
+    expect(withFleet.reads).toBeLessThan(3);
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect(member.records.at(-1)).toEqual([4, true, false]);
   });
 
   it('admit — an open fleet rejects without running the call; the local breaker stays closed', async () => {
