@@ -4,6 +4,7 @@
  * has a deadline and every promise is handled; nothing here can fail a call.
  */
 import {
+  FLEET_CHECK,
   FLEET_PROBE,
   FLEET_REJECT,
   type FleetEvent,
@@ -129,6 +130,11 @@ export class RedisFleetMember implements FleetMember {
       default:
         return v.gen;
     }
+  }
+
+  get ticket(): number {
+    const v = this.#view;
+    return !this.#healthy || v.state === 'closed' || v.state === 'unknown' ? v.gen : FLEET_CHECK;
   }
 
   retryAfterMs(now: number): number {
