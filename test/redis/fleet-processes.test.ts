@@ -138,7 +138,7 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     name,
     redisPort: server.port,
     breaker: { timeout: 2_000, ...breaker },
-    fleet: { flushIntervalMs: 100, syncIntervalMs: 1_000, ...fleet },
+    fleet: { flushIntervalMs: 100, syncIntervalMs: 1_000, deadlineMs: 1_000, ...fleet },
   });
 
   it('flush — four processes each below their own threshold open the fleet and all reject', async () => {

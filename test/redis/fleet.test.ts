@@ -224,12 +224,15 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
 
   it('admit — CLIENT PAUSE leaves the closed path as fast as before and fails no call', async () => {
     const name = uniqueName('pause');
-    const i = await make({
-      name,
-      failureThreshold: Infinity,
-      failureRateThreshold: 0.9,
-      recoveryTimeout: 5_000,
-    });
+    const i = await make(
+      {
+        name,
+        failureThreshold: Infinity,
+        failureRateThreshold: 0.9,
+        recoveryTimeout: 5_000,
+      },
+      { deadlineMs: 150 },
+    );
     // Calls for `ms`, a failure every 7th; returns the 99th percentile of execute() latency.
     const measure = async (ms: number) => {
       const times: number[] = [];

@@ -53,7 +53,14 @@ export async function instance(
 ): Promise<Instance> {
   const connection = await connect(kind, port);
   const client = connection.client;
-  const fleet = redisFleet({ client, flushIntervalMs: 40, syncIntervalMs: 1_000, ...fleetOptions });
+  const fleet = redisFleet({
+    client,
+    flushIntervalMs: 40,
+    syncIntervalMs: 1_000,
+    // generous: a loaded test machine must not look like a slow store (the pause test sets its own)
+    deadlineMs: 1_000,
+    ...fleetOptions,
+  });
   const breaker = new CircuitBreaker({ timeout: 2_000, ...breakerOptions, fleet });
   const events: FleetEvent[] = [];
   breaker.on('fleet', (e) => events.push(e));
