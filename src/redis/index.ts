@@ -9,3 +9,4 @@ export { redisFleet, type RedisFleet, type RedisFleetOptions } from './redis-fle
 export { toAdapter, type RedisAdapter, type RedisSubscriber } from './adapter.js';
 export { fleetKeys, escapeName, SCHEMA_VERSION, type FleetKeys } from './keys.js';
 export type { FleetEvent, FleetHandle, FleetState } from '../breaker/fleet.js';
+export { redisStreamQueueStorage, type RedisStreamQueueStorageOptions } from './stream-queue-storage.js';
