@@ -2,11 +2,13 @@
 // client, fleet and subscriber), for both client libraries.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CircuitOpenError, type Clock, systemClock } from '../../src/index.js';
+import { BreakerRegistry, CircuitOpenError, type Clock, systemClock } from '../../src/index.js';
+import { redisFleet } from '../../src/redis/index.js';
 import { requireRedis, RedisServer } from '../support/redis-server.js';
 import {
   CLIENTS,
   type ClientKind,
+  connect,
   fail,
   instance,
   type Instance,
@@ -256,6 +258,29 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     expect(i.breaker.stats.totals.rejected).toBe(0);
     await waitFor(() => i.events.some((e) => e.kind === 'restored'), 3_000, 'restored');
     await closeAll();
+  });
+
+  it('attach — a fleet in registry defaults serves every breaker, each under its own keys', async () => {
+    const connection = await connect(kind, server.port);
+    const fleet = redisFleet({
+      client: connection.client,
+      flushIntervalMs: 40,
+      deadlineMs: 1_000,
+      minReporters: 1,
+    });
+    const prefix = uniqueName('reg');
+    const registry = new BreakerRegistry({
+      prefix,
+      defaults: { failureThreshold: 2, recoveryTimeout: 5_000, fleet },
+    });
+    const x = registry.get('x');
+    const y = registry.get('y');
+    await fail(x, 2);
+    await waitFor(() => x.fleet?.state === 'open', 2_000, 'x open in the fleet');
+    expect(y.fleet?.state).toBe('closed');
+    expect(await admin.hget(`bw:v1:{${prefix}:x}:s`, 'st')).toBe('open');
+    await fleet.close();
+    await connection.quit();
   });
 
   it('close — every key has a TTL within bounds and the keyspace empties after it', async () => {
