@@ -241,7 +241,15 @@ export class RedisFleetMember implements FleetMember {
       (reply) => {
         if (this.#closed || !this.#healthy) return undefined;
         this.#errors = 0;
-        this.#apply(reply, false);
+        try {
+          this.#apply(reply, false);
+        } catch (error) {
+          // A bug here must not turn into a failed call or an unhandled rejection.
+          process.emitWarning(`breakwater/redis: applying a fleet reply failed: ${String(error)}`, {
+            type: 'BreakwaterFleetWarning',
+          });
+          return undefined;
+        }
         return reply;
       },
       (error: unknown) => {
