@@ -10,11 +10,12 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = process.env.REDIS_SERVER ?? 'redis-server';
+/** The server binary: `REDIS_SERVER`, else `redis-server` on the PATH. */
+const bin = (): string => process.env.REDIS_SERVER ?? 'redis-server';
 
 /** True when `redis-server` can be run here. */
 export function redisAvailable(): boolean {
-  const probe = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+  const probe = spawnSync(bin(), ['--version'], { encoding: 'utf8' });
   return probe.status === 0 && probe.stdout.includes('Redis server');
 }
 
@@ -89,7 +90,7 @@ export class RedisServer {
 
   async #spawn(): Promise<void> {
     const child = spawn(
-      BIN,
+      bin(),
       [
         '--port',
         String(this.port),
