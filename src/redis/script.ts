@@ -2,7 +2,8 @@
  * The fleet's one Lua script. Every operation reads Redis `TIME` (or, for the model test only, a
  * given `now`), loads the state (a missing hash is a fresh `closed` with a new epoch), performs
  * the lazy open → half_open transition, does its work, refreshes every TTL and replies with the
- * authoritative snapshot. A transition increments `gen` and publishes a hint on the channel.
+ * authoritative snapshot. A transition increments `gen` and publishes a hint on the channel. The
+ * state hash is rewritten only when something in it changed; its TTL is refreshed on every call.
  *
  * KEYS: 1 state hash, 2 window hash, 3 reporters hash, 4 leases zset.
  * ARGV: 1 op, 2 now ('' = TIME), 3 channel, 4..16 the rule (see {@link ruleArgs}), 17.. op args:
@@ -34,14 +35,15 @@ local S, W, I, P = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 
 local h = redis.call('HMGET', S, 'st', 'gen', 'epoch', 'until', 'ok', 'opens', 'cfg')
 local st, gen, epoch, untl, ok, opens, scfg
+local dirty = false
 if h[1] then
   st = h[1]; gen = tonumber(h[2]); epoch = h[3]; untl = tonumber(h[4]); ok = tonumber(h[5]); opens = tonumber(h[6]); scfg = h[7]
 else
-  st = 'closed'; gen = 0; epoch = fresh; untl = 0; ok = 0; opens = 0; scfg = cfg
+  st = 'closed'; gen = 0; epoch = fresh; untl = 0; ok = 0; opens = 0; scfg = cfg; dirty = true
 end
 local changed = false
 local function go(to, u)
-  st = to; gen = gen + 1; untl = u; ok = 0; changed = true
+  st = to; gen = gen + 1; untl = u; ok = 0; changed = true; dirty = true
   redis.call('DEL', P, W, I)
 end
 local function openFor(n)
@@ -57,7 +59,7 @@ if op == 'flush' then
   local cg = tonumber(ARGV[20]); local inst = ARGV[21]
   if st == 'closed' and (cg == gen or cg == -1) then
     flag = 1
-    scfg = cfg
+    if scfg ~= cfg then scfg = cfg; dirty = true end
     local bms = windowMs / buckets
     local idx = math.floor(now / bms)
     local low = idx - buckets + 1
@@ -108,7 +110,7 @@ elseif op == 'report' then
   if st == 'half_open' and pg == gen and outcome ~= 'release' then
     flag = 1
     if outcome == 'ok' then
-      ok = ok + 1
+      ok = ok + 1; dirty = true
       if ok >= succTh then opens = 0; go('closed', 0) end
     else
       opens = opens + 1; go('open', openFor(opens))
@@ -126,7 +128,9 @@ elseif op == 'force' then
   flag = 1
 end
 
-redis.call('HSET', S, 'st', st, 'gen', gen, 'epoch', epoch, 'until', untl, 'ok', ok, 'opens', opens, 'cfg', scfg, 'at', now)
+if dirty then
+  redis.call('HSET', S, 'st', st, 'gen', gen, 'epoch', epoch, 'until', untl, 'ok', ok, 'opens', opens, 'cfg', scfg, 'at', now)
+end
 redis.call('PEXPIRE', S, stateTtl)
 if redis.call('EXISTS', W) == 1 then redis.call('PEXPIRE', W, 2 * windowMs) end
 if redis.call('EXISTS', I) == 1 then redis.call('PEXPIRE', I, 2 * windowMs) end
