@@ -13,6 +13,7 @@ export default defineConfig([
       'otel/index': 'src/otel/index.ts',
       'dashboard/index': 'src/dashboard/index.ts',
       'chaos/index': 'src/chaos/index.ts',
+      'redis/index': 'src/redis/index.ts',
     },
     format: ['esm', 'cjs'],
     clean: true,

@@ -36,3 +36,4 @@ export {
   type RegistryEvents,
 } from './registry/index.js';
 export * from './policies/index.js';
+export type { Fleet, FleetEvent, FleetHandle, FleetState } from './breaker/fleet.js';

@@ -3,6 +3,8 @@ import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { BreakerEvents } from './events.js';
 import { type CircuitBreakerOptions, MAX_TIMER_MS, resolveOptions } from './options.js';
 import { type BreakerTotals, Runner } from './runner.js';
+import type { FleetHandle } from './fleet.js';
+import { FleetRunner } from './fleet-runner.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { StateName } from './state-machine.js';
 import type { TelemetrySource } from '../core/telemetry.js';
@@ -51,7 +53,7 @@ export class CircuitBreaker implements Policy {
   constructor(options: CircuitBreakerOptions = {}) {
     const resolved = resolveOptions(options);
     this.name = resolved.name;
-    this.#r = new Runner(resolved);
+    this.#r = resolved.fleet === undefined ? new Runner(resolved) : new FleetRunner(resolved);
     resolved.telemetry?.register(breakerSource(this));
   }
 
@@ -114,6 +116,15 @@ export class CircuitBreaker implements Policy {
       },
       totals: { ...r.totals },
     };
+  }
+
+  /**
+   * The fleet attachment of a breaker made with a `fleet` option (its health, the fleet's state,
+   * and `close()` to detach); `undefined` otherwise.
+   */
+  get fleet(): FleetHandle | undefined {
+    const r = this.#r;
+    return r instanceof FleetRunner ? r.member : undefined;
   }
 
   /** Subscribes to an event; the returned handle unsubscribes. A throwing listener never affects calls. */

@@ -1,4 +1,5 @@
 import type { RejectingState } from '../core/errors.js';
+import type { FleetEvent } from './fleet.js';
 import type { StateName, TransitionReason } from './state-machine.js';
 
 /**
@@ -34,4 +35,6 @@ export interface BreakerEvents {
   };
   rejected: { readonly state: RejectingState; readonly retryAfterMs: number };
   fallback: { readonly error: unknown };
+  /** Fleet health and fleet transitions (only for a breaker with a `fleet` option). */
+  fleet: FleetEvent;
 }

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
+import { type Fleet, isFleet } from './fleet.js';
 import { type BreakerSnapshot, checkSnapshot } from './snapshot.js';
 import type { TripRules } from './trip-rules.js';
 import type { WindowOptions } from './window.js';
@@ -59,6 +60,12 @@ export interface CircuitBreakerOptions {
   readonly initialState?: BreakerSnapshot;
   /** A telemetry stream to report calls and transitions into (exporters and the dashboard read it). */
   readonly telemetry?: Telemetry;
+  /**
+   * Share this breaker with other processes through a store, e.g. `redisFleet({ client })` from
+   * `breakwater/redis`. The local breaker keeps working (and deciding) on its own when the store
+   * is down. Default: none.
+   */
+  readonly fleet?: Fleet;
 }
 
 /** Options after defaults and validation. */
@@ -79,6 +86,7 @@ export interface ResolvedOptions {
   readonly random: Random;
   readonly initialState: BreakerSnapshot | undefined;
   readonly telemetry: Telemetry | undefined;
+  readonly fleet: Fleet | undefined;
 }
 
 const KNOWN = [
@@ -101,6 +109,7 @@ const KNOWN = [
   'random',
   'initialState',
   'telemetry',
+  'fleet',
 ] as const;
 
 /** The largest delay a Node timer accepts. */
@@ -198,6 +207,10 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
     check.fail('telemetry', o.telemetry, 'a Telemetry stream', 'type');
   }
 
+  if (o.fleet !== undefined && !isFleet(o.fleet)) {
+    check.fail('fleet', o.fleet, 'a Fleet (for example redisFleet() from breakwater/redis)', 'type');
+  }
+
   check.throwIfAny();
   return {
     name,
@@ -216,6 +229,7 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
     random,
     initialState: o.initialState,
     telemetry: o.telemetry,
+    fleet: o.fleet,
   };
 }
 

@@ -123,25 +123,34 @@ export class Runner implements TransitionHook {
     const m = this.machine;
     if (m.current === 'disabled') return this.#passThrough(fn, signal);
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
-    if (this.timed || signal !== undefined) {
-      const start = this.o.clock.now();
-      const generation = m.admit(start);
-      if (generation === REJECTED) return this.#rejected(start, args);
-      this.totals.calls++;
-      this.inFlight++;
-      return new GuardedCall<T>(this, fn, args, generation, start, signal).promise;
+    // A closed breaker with nothing that needs a time (no timeout, no caller signal, no rule that
+    // successes move, nobody timing outcomes) admits without the clock: `start` stays NaN.
+    if (!this.timed && signal === undefined && m.untimedClosed && !this.observed) {
+      return this.launch(fn, args, undefined, m.generation, NaN, undefined);
     }
-    // The plain path (no timeout, no caller signal). A closed breaker with nothing that needs a
-    // time admits without the clock (`start` stays NaN) and counts a success untimed.
-    let start = NaN;
-    let generation = m.generation;
-    if (!m.untimedClosed || this.observed) {
-      start = this.o.clock.now();
-      generation = m.admit(start);
-      if (generation === REJECTED) return this.#rejected(start, args);
-    }
+    const start = this.o.clock.now();
+    const generation = m.admit(start);
+    if (generation === REJECTED) return this.#rejected(start, args);
+    return this.launch(fn, args, signal, generation, start, undefined);
+  }
+
+  /**
+   * Starts an admitted call. `tag` travels with the call to `count` / `uncount` (a fleet runner
+   * tags its calls; a plain breaker passes `undefined`).
+   */
+  launch<T>(
+    fn: Protected<T>,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+    generation: number,
+    start: number,
+    tag: unknown,
+  ): Promise<T> {
     this.totals.calls++;
     this.inFlight++;
+    if (this.timed || signal !== undefined) {
+      return new GuardedCall<T>(this, fn, args, generation, start, signal, tag).promise;
+    }
     let pending: T | PromiseLike<T>;
     try {
       pending = fn(this.plainContext);
@@ -152,29 +161,41 @@ export class Runner implements TransitionHook {
     if (this.o.fallback !== undefined) {
       // A fallback may replace the outcome: the caller gets a promise derived from the call's.
       return settled.then(
-        (value) => this.succeeded(value, generation, start),
-        (error: unknown) => this.failed(error, generation, start, args) as T,
+        (value) => this.succeeded(value, generation, start, tag),
+        (error: unknown) => this.failed(error, generation, start, args, tag) as T,
       );
     }
     // Without a fallback the caller gets the call's own promise, outcome untouched; the breaker
     // observes it through handlers attached first, so its state is updated before the caller
-    // resumes. This spares the caller an extra turn and a rethrow of every failure. Untimed calls
-    // of one generation need nothing of their own, so they share one pair of observers.
-    if (Number.isNaN(start)) {
+    // resumes. This spares the caller an extra turn and a rethrow of every failure. Untimed,
+    // untagged calls of one generation need nothing of their own: they share one pair of observers.
+    if (Number.isNaN(start) && tag === undefined) {
       const observers =
         this.#observers?.generation === generation ? this.#observers : this.#makeObservers(generation);
       void settled.then(observers.ok, observers.error);
     } else {
       void settled.then(
         (value) => {
-          this.succeeded(value, generation, start);
+          this.succeeded(value, generation, start, tag);
         },
         (error: unknown) => {
-          this.observeFailure(error, generation, start);
+          this.observeFailure(error, generation, start, tag);
         },
       );
     }
     return settled;
+  }
+
+  /** Records a counted outcome in the state machine (a fleet runner also counts it for the fleet). */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the tag is for subclasses
+  count(generation: number, start: number, now: number, failure: boolean, _tag: unknown): void {
+    this.machine.record(generation, start, now, failure);
+  }
+
+  /** Releases the permit of a call whose outcome is not counted (ignored error, caller abort). */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the tag is for subclasses
+  uncount(generation: number, start: number, now: number, _tag: unknown): void {
+    this.machine.release(generation, start, now);
   }
 
   #makeObservers(generation: number): SharedObservers {
@@ -194,9 +215,12 @@ export class Runner implements TransitionHook {
   }
 
   #rejected<T>(now: number, args: readonly unknown[]): Promise<T> {
+    return this.rejectWith(this.machine.current as RejectingState, this.machine.retryAfterMs(now), args);
+  }
+
+  /** A call refused without running: counts, reports, and answers with the fallback or the error. */
+  rejectWith<T>(state: RejectingState, retryAfterMs: number, args: readonly unknown[]): Promise<T> {
     this.totals.rejected++;
-    const state = this.machine.current as RejectingState;
-    const retryAfterMs = this.machine.retryAfterMs(now);
     const error = CircuitOpenError.fast(this.o.name, state, retryAfterMs);
     if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
     this.#tell('rejected', NaN, false);
@@ -206,12 +230,18 @@ export class Runner implements TransitionHook {
   }
 
   /** A resolved call: classify the result, record, report; returns the value. */
-  succeeded<T>(value: T, generation: number, start: number): T {
+  succeeded<T>(value: T, generation: number, start: number, tag?: unknown): T {
     this.inFlight--;
     const isResultFailure = this.o.isResultFailure;
     const resultFailed = isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure');
     // In the closed state with no rule that successes can move: count without reading the clock.
-    if (!resultFailed && !this.observed && this.machine.countUntimedSuccess(generation, start)) {
+    // An object tag (a fleet probe's lease) must always reach `count`, so it never takes this lane.
+    if (
+      !resultFailed &&
+      (typeof tag !== 'object' || tag === null) &&
+      !this.observed &&
+      this.machine.countUntimedSuccess(generation, start)
+    ) {
       this.totals.successes++;
       return value;
     }
@@ -223,32 +253,38 @@ export class Runner implements TransitionHook {
       if (this.events.has('failure'))
         this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
       this.#tell('failure', durationMs, slow);
-      this.machine.record(generation, start, now, true);
+      this.count(generation, start, now, true, tag);
     } else {
       this.totals.successes++;
       if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
       this.#tell('success', durationMs, slow);
-      this.machine.record(generation, start, now, false);
+      this.count(generation, start, now, false, tag);
     }
     return value;
   }
 
   /** A rejected call: classify, record, report; returns the fallback's answer or throws. */
-  failed(error: unknown, generation: number, start: number, args: readonly unknown[]): unknown {
-    if (!this.observeFailure(error, generation, start)) throw error; // ignored: rethrown untouched
+  failed(
+    error: unknown,
+    generation: number,
+    start: number,
+    args: readonly unknown[],
+    tag?: unknown,
+  ): unknown {
+    if (!this.observeFailure(error, generation, start, tag)) throw error; // ignored: rethrown untouched
     if (this.o.fallback === undefined) throw error; // rethrown here, not deeper: throwing costs per frame
     return this.fallback(error, args);
   }
 
   /** Classifies, records and reports a rejected call; true when it counted as a failure. Never throws. */
-  observeFailure(error: unknown, generation: number, start: number): boolean {
+  observeFailure(error: unknown, generation: number, start: number, tag?: unknown): boolean {
     this.inFlight--;
     const now = this.o.clock.now();
     const durationMs = now - start;
     const isFailure = this.o.isFailure;
     if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
       this.totals.ignored++;
-      this.machine.release(generation, start, now);
+      this.uncount(generation, start, now, tag);
       if (this.events.has('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
       this.#tell('ignored', durationMs, false);
@@ -258,28 +294,28 @@ export class Runner implements TransitionHook {
     const slow = durationMs >= this.o.slowCallDuration;
     if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
     this.#tell('failure', durationMs, slow);
-    this.machine.record(generation, start, now, true);
+    this.count(generation, start, now, true, tag);
     return true;
   }
 
   /** A call that ran out of time: it counts as a failure. */
-  timedOut(generation: number, start: number, args: readonly unknown[], timeoutMs: number): CallTimeoutError {
+  timedOut(generation: number, start: number, timeoutMs: number, tag?: unknown): CallTimeoutError {
     this.inFlight--;
     const now = this.o.clock.now();
     this.totals.timeouts++;
     const durationMs = now - start;
     if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
     this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
-    this.machine.record(generation, start, now, true);
+    this.count(generation, start, now, true, tag);
     return new CallTimeoutError(this.o.name, timeoutMs);
   }
 
   /** The caller aborted: not counted, the permit is released. */
-  aborted(reason: unknown, generation: number, start: number): void {
+  aborted(reason: unknown, generation: number, start: number, tag?: unknown): void {
     this.inFlight--;
     this.totals.ignored++;
     const now = this.o.clock.now();
-    this.machine.release(generation, start, now);
+    this.uncount(generation, start, now, tag);
     if (this.observed) {
       const durationMs = now - start;
       if (this.events.has('ignored'))
@@ -330,6 +366,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   readonly #generation: number;
   readonly #start: number;
   readonly #caller: AbortSignal | undefined;
+  readonly #tag: unknown;
 
   constructor(
     runner: Runner,
@@ -338,8 +375,10 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     generation: number,
     start: number,
     caller: AbortSignal | undefined,
+    tag: unknown,
   ) {
     this.#runner = runner;
+    this.#tag = tag;
     this.#args = args;
     this.#generation = generation;
     this.#start = start;
@@ -378,14 +417,15 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     } catch (error) {
       if (!this.#finish()) return;
       try {
-        this.#resolve(this.#runner.failed(error, this.#generation, this.#start, this.#args) as T);
+        this.#resolve(this.#runner.failed(error, this.#generation, this.#start, this.#args, this.#tag) as T);
       } catch (answer) {
         this.#reject(answer);
       }
       return;
     }
     // A result that arrives after a timeout or an abort was already answered for: drop it.
-    if (this.#finish()) this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start));
+    if (this.#finish())
+      this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start, this.#tag));
   }
 
   /** Deadline reached: abort the function's signal and answer with `CallTimeoutError` (or the fallback). */
@@ -394,7 +434,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#settled = true;
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
-    const error = this.#runner.timedOut(this.#generation, this.#start, this.#args, timeoutMs);
+    const error = this.#runner.timedOut(this.#generation, this.#start, timeoutMs, this.#tag);
     this.#timeoutError = error;
     this.#controller?.abort(error);
     try {
@@ -409,7 +449,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     if (!this.#finish()) return;
     const reason = this.#caller?.reason as unknown;
     this.#controller?.abort(reason);
-    this.#runner.aborted(reason, this.#generation, this.#start);
+    this.#runner.aborted(reason, this.#generation, this.#start, this.#tag);
     this.#reject(reason);
   }
 

@@ -17,6 +17,7 @@ export type TransitionReason =
   | 'probe-failure'
   | 'probe-deadline'
   | 'isolate'
+  | 'fleet'
   | 'disable'
   | 'metrics-only'
   | 'reset';
@@ -144,6 +145,16 @@ export class BreakerMachine {
     const s = this.#state;
     if (s.name !== 'open' || now + ms <= s.until) return false;
     this.#state = { name: 'open', until: now + ms };
+    return true;
+  }
+
+  /**
+   * Opens a closed circuit for `ms` (reason `fleet`): a fleet member does this when its store
+   * fails while the fleet is open. Does nothing in any other state. Returns whether it opened.
+   */
+  openFor(now: number, ms: number): boolean {
+    if (this.#state.name !== 'closed') return false;
+    this.#transition({ name: 'open', until: now + ms }, 'fleet', now);
     return true;
   }
 

@@ -44,6 +44,16 @@ export type TelemetryEvent =
       readonly running: number;
       readonly queued: number;
     }
+  | {
+      /** A breaker's fleet attachment: store health (`degraded` / `restored`) and fleet transitions. */
+      readonly type: 'fleet';
+      readonly policy: string;
+      readonly kind: string;
+      readonly event: string;
+      readonly state: string;
+      readonly generation: number;
+      readonly healthy: boolean;
+    }
   | { readonly type: 'registered' | 'unregistered'; readonly policy: string; readonly kind: string };
 
 /**

@@ -69,7 +69,9 @@ describe('policies report into a telemetry stream', () => {
   });
 
   it('options — a telemetry option that is not a Telemetry stream is refused by name', () => {
-    expect(() => retry({ telemetry: {} as unknown as Telemetry })).toThrow(/telemetry must be a Telemetry stream/);
+    expect(() => retry({ telemetry: {} as unknown as Telemetry })).toThrow(
+      /telemetry must be a Telemetry stream/,
+    );
     expect(() => bulkhead({ maxConcurrent: 1, telemetry: 1 as unknown as Telemetry })).toThrow(/telemetry/);
     expect(() => fallback(1, { telemetry: 'x' as unknown as Telemetry })).toThrow(/telemetry/);
   });

@@ -1,0 +1,193 @@
+/**
+ * The small surface the fleet needs from a Redis client, with adapters for ioredis (first) and
+ * node-redis (`redis` v4/v5). Both libraries are optional peers: this module never imports them,
+ * it recognises the client object it is given. The user's client is used as it is; only a
+ * subscriber connection is made from it (`duplicate()`), and only that one is closed by us.
+ */
+
+/** A dedicated pub/sub connection. Subscriptions survive reconnects. */
+export interface RedisSubscriber {
+  /** Subscribes `channel`; `onMessage` gets each message's text. */
+  subscribe(channel: string, onMessage: (message: string) => void): void;
+  /** Drops the subscription of `channel`. */
+  unsubscribe(channel: string): void;
+  /** Called after every (re)connection, once the subscriptions are in place. */
+  onReady(listener: () => void): void;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** What the fleet and the stream storage ask of a client. */
+export interface RedisAdapter {
+  /** Which library the client comes from (`custom` for a hand-written adapter). */
+  readonly kind: 'ioredis' | 'node-redis' | 'custom';
+  /** Runs a script with `EVALSHA`, re-sending it with `EVAL` on `NOSCRIPT`. */
+  evalScript(script: string, sha: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /** Sends one command, e.g. `['PING']`. */
+  command(args: readonly string[]): Promise<unknown>;
+  /** A new subscriber connection made from the client. */
+  subscriber(): RedisSubscriber;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+type AnyClient = Readonly<Record<string, unknown>>;
+
+const noop = (): void => undefined;
+
+function isNoScript(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith('NOSCRIPT');
+}
+
+function warn(message: string): void {
+  process.emitWarning(`breakwater/redis: ${message}`, { type: 'BreakwaterFleetWarning' });
+}
+
+/** True for an object that already implements {@link RedisAdapter}. */
+function isAdapter(value: AnyClient): boolean {
+  return typeof value.evalScript === 'function' && typeof value.subscriber === 'function';
+}
+
+/**
+ * Wraps `client` (an ioredis `Redis`, a node-redis client, or a ready {@link RedisAdapter}).
+ * Throws a `TypeError` for anything else.
+ */
+export function toAdapter(client: unknown): RedisAdapter {
+  if (typeof client !== 'object' || client === null) {
+    throw new TypeError(
+      `breakwater/redis: client must be an ioredis or node-redis client (got ${String(client)})`,
+    );
+  }
+  const c = client as AnyClient;
+  if (isAdapter(c)) return client as RedisAdapter;
+  if (typeof c.evalsha === 'function' && typeof c.duplicate === 'function' && typeof c.status === 'string')
+    return ioredisAdapter(c);
+  if (typeof c.sendCommand === 'function' && typeof c.duplicate === 'function' && 'isOpen' in c)
+    return nodeRedisAdapter(c);
+  throw new TypeError(
+    'breakwater/redis: client must be an ioredis or node-redis client (unrecognised object)',
+  );
+}
+
+function call(target: AnyClient, method: string, ...args: unknown[]): unknown {
+  return (target[method] as Fn).apply(target, args);
+}
+
+/** ioredis: `evalsha` / `eval` / `call`; the subscriber is `duplicate()`, subscribed on every `ready`. */
+function ioredisAdapter(client: AnyClient): RedisAdapter {
+  const options = (client.options ?? {}) as {
+    enableOfflineQueue?: boolean;
+    maxRetriesPerRequest?: number | null;
+  };
+  if (options.enableOfflineQueue !== false || options.maxRetriesPerRequest !== 0) {
+    warn(
+      'the ioredis client queues commands while disconnected; fleet calls still have deadlines, but create it with { enableOfflineQueue: false, maxRetriesPerRequest: 0 } so stale commands do not pile up',
+    );
+  }
+  return {
+    kind: 'ioredis',
+    async evalScript(script, sha, keys, args) {
+      try {
+        return await call(client, 'evalsha', sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!isNoScript(error)) throw error;
+        return await call(client, 'eval', script, keys.length, ...keys, ...args);
+      }
+    },
+    command: ([name, ...rest]) => call(client, 'call', name, ...rest) as Promise<unknown>,
+    subscriber() {
+      const sub = call(client, 'duplicate') as AnyClient;
+      const handlers = new Map<string, (message: string) => void>();
+      const ready: (() => void)[] = [];
+      call(sub, 'on', 'error', noop);
+      call(sub, 'on', 'message', (channel: string, message: string) => handlers.get(channel)?.(message));
+      call(sub, 'on', 'ready', () => {
+        const channels = [...handlers.keys()];
+        const done =
+          channels.length > 0 ? (call(sub, 'subscribe', ...channels) as Promise<unknown>) : Promise.resolve();
+        done.then(() => {
+          for (const listener of ready) listener();
+        }, noop);
+      });
+      if (sub.status === 'wait') (call(sub, 'connect') as Promise<unknown>).catch(noop);
+      return {
+        subscribe(channel, onMessage) {
+          handlers.set(channel, onMessage);
+          if (sub.status === 'ready') (call(sub, 'subscribe', channel) as Promise<unknown>).catch(noop);
+        },
+        unsubscribe(channel) {
+          handlers.delete(channel);
+          if (sub.status === 'ready') (call(sub, 'unsubscribe', channel) as Promise<unknown>).catch(noop);
+        },
+        onReady: (listener) => ready.push(listener),
+        close() {
+          handlers.clear();
+          call(sub, 'disconnect');
+          return Promise.resolve();
+        },
+      };
+    },
+  };
+}
+
+/** node-redis v4/v5: `sendCommand`; the subscriber is `duplicate()` + `connect()`. */
+function nodeRedisAdapter(client: AnyClient): RedisAdapter {
+  const options = (client.options ?? {}) as { disableOfflineQueue?: boolean };
+  if (options.disableOfflineQueue !== true) {
+    warn(
+      'the node-redis client queues commands while disconnected; fleet calls still have deadlines, but create it with { disableOfflineQueue: true } so stale commands do not pile up',
+    );
+  }
+  const send = (args: readonly string[]): Promise<unknown> =>
+    call(client, 'sendCommand', args) as Promise<unknown>;
+  return {
+    kind: 'node-redis',
+    async evalScript(script, sha, keys, args) {
+      const rest = [String(keys.length), ...keys, ...args];
+      try {
+        return await send(['EVALSHA', sha, ...rest]);
+      } catch (error) {
+        if (!isNoScript(error)) throw error;
+        return send(['EVAL', script, ...rest]);
+      }
+    },
+    command: send,
+    subscriber() {
+      const sub = call(client, 'duplicate') as AnyClient;
+      const ready: (() => void)[] = [];
+      const live = new Set<string>();
+      call(sub, 'on', 'error', noop);
+      call(sub, 'on', 'ready', () => {
+        // node-redis resubscribes its listeners itself; give it a turn, then report.
+        setImmediate(() => {
+          for (const listener of ready) listener();
+        });
+      });
+      (call(sub, 'connect') as Promise<unknown>).catch(noop);
+      return {
+        subscribe(channel, onMessage) {
+          live.add(channel);
+          (
+            call(sub, 'subscribe', channel, (message: string) => {
+              onMessage(message);
+            }) as Promise<unknown>
+          ).catch(noop);
+        },
+        unsubscribe(channel) {
+          live.delete(channel);
+          (call(sub, 'unsubscribe', channel) as Promise<unknown>).catch(noop);
+        },
+        onReady: (listener) => ready.push(listener),
+        async close() {
+          live.clear();
+          try {
+            if (typeof sub.destroy === 'function') call(sub, 'destroy');
+            else await (call(sub, 'disconnect') as Promise<unknown>);
+          } catch {
+            // already closed
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * `redisFleet(...)`: the value of a breaker's `fleet` option (one per Redis client; it can serve
+ * many breakers, e.g. as registry defaults). It owns one subscriber connection, made from the
+ * client with `duplicate()` while any breaker is attached, and closed with the last one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Fleet, FleetHost, FleetMember, FleetState } from '../breaker/fleet.js';
+import type { ResolvedOptions } from '../breaker/options.js';
+import { OptionChecker } from '../core/validate.js';
+import { type RedisAdapter, type RedisSubscriber, toAdapter } from './adapter.js';
+import { type FleetRule, FleetScript } from './fleet-script.js';
+import { fleetKeys } from './keys.js';
+import { type MemberSettings, RedisFleetMember } from './member.js';
+
+/** Options of {@link redisFleet}. Every timing is in ms. */
+export interface RedisFleetOptions {
+  /** Your ioredis (first choice) or node-redis client, connected. Never closed by the fleet. */
+  readonly client: unknown;
+  /** Key prefix; keys are `<prefix>:v1:{<breaker name>}:…`. Must not contain `{` or `}`. Default `'bw'`. */
+  readonly prefix?: string;
+  /** Counts are flushed at most this long after they were made. Default `250`. */
+  readonly flushIntervalMs?: number;
+  /** New failures that trigger a flush at once (at most one per 50 ms). Default `3`. */
+  readonly eagerFlushFailures?: number;
+  /** An idle breaker re-reads the fleet state this often. Default `5_000`. */
+  readonly syncIntervalMs?: number;
+  /** Deadline of every store call. Default `150`. */
+  readonly deadlineMs?: number;
+  /** Consecutive store errors or timeouts that switch a breaker to local-only mode. Default `3`. */
+  readonly degradeAfterErrors?: number;
+  /** While degraded, how often the store is tried again. Default `1_000`. */
+  readonly reconnectIntervalMs?: number;
+  /** Fleet-wide cap on probes running at once in half-open. Default `1`. */
+  readonly probeCap?: number;
+  /** Lifetime of a probe lease; keep it ≥ the probe's timeout. Default: the breaker's timeout + 1 s (else 30 s). */
+  readonly leaseMs?: number;
+  /** Distinct instances that must have reported failures in the window before the fleet opens. Default `2`. */
+  readonly minReporters?: number;
+  /** The fleet's time window. Default: the breaker's own time window, else 10 s in 10 buckets. */
+  readonly window?: { readonly duration: number; readonly buckets?: number };
+  /** TTL of the state key, refreshed on every write. Default `max(4 × longest open period, 2 × window, 10 min)`. */
+  readonly stateTtlMs?: number;
+  /** Listen for transition hints (pub/sub). Without them, instances converge by flush and sync replies. Default `true`. */
+  readonly pubsub?: boolean;
+}
+
+/** A {@link Fleet} on Redis, with fleet-wide operator actions. */
+export interface RedisFleet extends Fleet {
+  /** The client adapter in use (ioredis, node-redis or custom). */
+  readonly adapter: RedisAdapter;
+  /** The keys and channel of breaker `name`. */
+  keysOf(name: string): ReturnType<typeof fleetKeys>;
+  /**
+   * Operator action on every instance of breaker `name`: `isolate` (open until released),
+   * `reset` (closed, fresh window) or `release` (end an isolation). Resolves the new fleet state.
+   */
+  force(name: string, action: 'isolate' | 'reset' | 'release'): Promise<FleetState>;
+  /** Detaches every breaker and closes the subscriber connection (never your client). */
+  close(): Promise<void>;
+}
+
+const KNOWN = [
+  'client',
+  'prefix',
+  'flushIntervalMs',
+  'eagerFlushFailures',
+  'syncIntervalMs',
+  'deadlineMs',
+  'degradeAfterErrors',
+  'reconnectIntervalMs',
+  'probeCap',
+  'leaseMs',
+  'minReporters',
+  'window',
+  'stateTtlMs',
+  'pubsub',
+];
+
+interface Resolved {
+  readonly prefix: string;
+  readonly settings: Omit<MemberSettings, 'leaseMs'>;
+  readonly leaseMs: number | undefined;
+  readonly minReporters: number;
+  readonly window: { duration: number; buckets: number } | undefined;
+  readonly stateTtlMs: number | undefined;
+  readonly pubsub: boolean;
+}
+
+function resolve(options: RedisFleetOptions): Resolved {
+  const check = new OptionChecker('redisFleet');
+  if (typeof options !== 'object' || (options as unknown) === null) {
+    check.fail('options', options, 'an object', 'type');
+    check.throwIfAny();
+  }
+  check.knownKeys(options, KNOWN);
+  const o = options;
+  const prefix = o.prefix ?? 'bw';
+  if (typeof prefix !== 'string' || prefix.length === 0 || /[{}]/.test(prefix))
+    check.fail('prefix', prefix, 'a non-empty string without { or }', 'type');
+  const num = (name: keyof RedisFleetOptions, value: unknown, rule: Parameters<OptionChecker['number']>[2]) =>
+    value === undefined || check.number(name, value, rule);
+  const positive = { min: 0, minExclusive: true, max: 2_147_483_647 };
+  const settings = {
+    flushIntervalMs: o.flushIntervalMs ?? 250,
+    eagerFlushFailures: o.eagerFlushFailures ?? 3,
+    syncIntervalMs: o.syncIntervalMs ?? 5_000,
+    deadlineMs: o.deadlineMs ?? 150,
+    degradeAfterErrors: o.degradeAfterErrors ?? 3,
+    reconnectIntervalMs: o.reconnectIntervalMs ?? 1_000,
+    probeCap: o.probeCap ?? 1,
+  };
+  num('flushIntervalMs', settings.flushIntervalMs, positive);
+  num('eagerFlushFailures', settings.eagerFlushFailures, { integer: true, min: 1 });
+  num('syncIntervalMs', settings.syncIntervalMs, positive);
+  num('deadlineMs', settings.deadlineMs, positive);
+  num('degradeAfterErrors', settings.degradeAfterErrors, { integer: true, min: 1 });
+  num('reconnectIntervalMs', settings.reconnectIntervalMs, positive);
+  num('probeCap', settings.probeCap, { integer: true, min: 1 });
+  num('leaseMs', o.leaseMs, positive);
+  num('minReporters', o.minReporters, { integer: true, min: 1 });
+  num('stateTtlMs', o.stateTtlMs, { min: 1_000, max: 2_147_483_647 });
+  let window: Resolved['window'];
+  if (o.window !== undefined) {
+    if (typeof o.window !== 'object' || (o.window as unknown) === null) {
+      check.fail('window', o.window, 'an object { duration, buckets }', 'type');
+    } else {
+      check.knownKeys(o.window, ['duration', 'buckets'], 'window.');
+      window = { duration: o.window.duration, buckets: o.window.buckets ?? 10 };
+      check.number('window.duration', window.duration, { min: 1, max: 2_147_483_647 });
+      check.number('window.buckets', window.buckets, { integer: true, min: 1, max: 1000 });
+    }
+  }
+  if (o.pubsub !== undefined && typeof o.pubsub !== 'boolean')
+    check.fail('pubsub', o.pubsub, 'a boolean', 'type');
+  check.throwIfAny();
+  return {
+    prefix,
+    settings,
+    leaseMs: o.leaseMs,
+    minReporters: o.minReporters ?? 2,
+    window,
+    stateTtlMs: o.stateTtlMs,
+    pubsub: o.pubsub ?? true,
+  };
+}
+
+/** The fleet rule of a breaker: its own thresholds, evaluated over the fleet's window. */
+export function ruleOf(
+  o: ResolvedOptions,
+  r: Pick<Resolved, 'window' | 'minReporters' | 'stateTtlMs'>,
+): FleetRule {
+  const w = r.window ?? (o.window.type === 'time' ? o.window : { duration: 10_000, buckets: 10 });
+  const rules = o.rules; // a rule that is off holds Infinity; the script takes 0 for off
+  const on = (threshold: number): number => (threshold === Infinity ? 0 : threshold);
+  const rateOn = rules.failureRateThreshold !== Infinity || rules.slowCallRateThreshold !== Infinity;
+  const openMs = Math.ceil(o.recoveryTimeout);
+  const maxOpenMs = o.backoff === undefined ? openMs : Math.ceil(Math.max(o.backoff.max, openMs));
+  return {
+    windowMs: Math.ceil(w.duration),
+    buckets: w.buckets,
+    failureThreshold: on(rules.failureThreshold),
+    failureRateThreshold: on(rules.failureRateThreshold),
+    minimumCalls: rateOn ? rules.minimumCalls : 0,
+    slowCallRateThreshold: on(rules.slowCallRateThreshold),
+    openMs,
+    backoffMultiplier: o.backoff?.multiplier ?? 1,
+    maxOpenMs,
+    successThreshold: o.successThreshold,
+    minReporters: r.minReporters,
+    stateTtlMs: r.stateTtlMs ?? Math.max(4 * maxOpenMs, 2 * Math.ceil(w.duration), 600_000),
+  };
+}
+
+/**
+ * A fleet on Redis, to pass as a breaker's `fleet` option (or in a registry's `defaults`).
+ *
+ * @example
+ * const redis = new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+ * const fleet = redisFleet({ client: redis, prefix: 'myapp' });
+ * const breaker = new CircuitBreaker({ name: 'payments', failureRateThreshold: 0.5, fleet });
+ */
+export function redisFleet(options: RedisFleetOptions): RedisFleet {
+  const r = resolve(options);
+  const adapter = toAdapter(options.client);
+  const instanceId = randomUUID();
+  const members = new Set<RedisFleetMember>();
+  const byChannel = new Map<string, Set<RedisFleetMember>>();
+  let subscriber: RedisSubscriber | undefined;
+
+  const onReady = (): void => {
+    for (const m of members) m.sync();
+  };
+  const subscribe = (member: RedisFleetMember): void => {
+    if (!r.pubsub) return;
+    if (subscriber === undefined) {
+      subscriber = adapter.subscriber();
+      subscriber.onReady(onReady);
+    }
+    let set = byChannel.get(member.channel);
+    if (set === undefined) {
+      const listeners = new Set<RedisFleetMember>();
+      set = listeners;
+      byChannel.set(member.channel, listeners);
+      subscriber.subscribe(member.channel, (message) => {
+        for (const m of listeners) m.hint(message);
+      });
+    }
+    set.add(member);
+  };
+  const detach = (member: RedisFleetMember): void => {
+    members.delete(member);
+    const set = byChannel.get(member.channel);
+    if (set !== undefined) {
+      set.delete(member);
+      if (set.size === 0) {
+        byChannel.delete(member.channel);
+        subscriber?.unsubscribe(member.channel);
+      }
+    }
+    if (members.size === 0 && subscriber !== undefined) {
+      void subscriber.close();
+      subscriber = undefined;
+    }
+  };
+
+  const fleet: RedisFleet = {
+    adapter,
+    keysOf: (name) => fleetKeys(r.prefix, name),
+    attach(host: FleetHost): FleetMember {
+      const o = host.options;
+      const leaseMs = r.leaseMs ?? (o.timeout === false ? 30_000 : Math.ceil(o.timeout) + 1_000);
+      const keys = fleetKeys(r.prefix, o.name);
+      const script = new FleetScript(adapter, keys, ruleOf(o, r));
+      const member = new RedisFleetMember(
+        host,
+        { adapter, instanceId, settings: { ...r.settings, leaseMs }, detach },
+        script,
+        keys.channel,
+      );
+      members.add(member);
+      subscribe(member);
+      return member;
+    },
+    async force(name, action) {
+      const member = [...members].find((m) => m.channel === fleetKeys(r.prefix, name).channel);
+      if (member === undefined)
+        throw new Error(`breakwater/redis: no breaker named "${name}" is attached to this fleet`);
+      return member.force(action);
+    },
+    async close() {
+      await Promise.all([...members].map((m) => m.close()));
+    },
+  };
+  return fleet;
+}

@@ -1,0 +1,234 @@
+// Fleet mode across real processes: forked workers share one breaker through a real
+// redis-server and call a loopback dependency that counts what reaches it.
+import { type ChildProcess, fork } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../process/run-fixture.js';
+import { requireRedis, RedisServer } from '../support/redis-server.js';
+import { type ClientKind, sleep, waitFor } from './helpers.js';
+
+const hasRedis = requireRedis('test/redis/fleet-processes.test.ts');
+const WORKER = join(fileURLToPath(new URL('../fixtures', import.meta.url)), 'fleet-worker.js');
+
+/** The loopback dependency: answers by mode and counts hits, concurrency and concurrent probes. */
+class Dependency {
+  mode: 'ok' | 'fail' | 'slow-ok' = 'ok';
+  hits = 0;
+  failedHits = 0;
+  running = 0;
+  probes = 0;
+  peakProbes = 0;
+  readonly server: Server;
+  constructor() {
+    this.server = createServer((req, res) => {
+      const probe = req.headers['x-probe'] === '1';
+      this.hits++;
+      this.running++;
+      if (probe) this.peakProbes = Math.max(this.peakProbes, ++this.probes);
+      const mode = this.mode;
+      if (mode === 'fail') this.failedHits++;
+      setTimeout(
+        () => {
+          this.running--;
+          if (probe) this.probes--;
+          res.writeHead(mode === 'fail' ? 500 : 200, { connection: 'close' }).end();
+        },
+        mode === 'fail' ? 20 : mode === 'slow-ok' ? 150 : 5,
+      );
+    });
+  }
+  listen(): Promise<number> {
+    return new Promise((resolve) =>
+      this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)),
+    );
+  }
+}
+
+interface Report {
+  counts: { ok: number; depFailed: number; rejected: number; other: number };
+  otherErrors: string[];
+  unhandled: number;
+  localState: string;
+}
+interface FleetNote {
+  kind: string;
+  state: string;
+  healthy: boolean;
+  at: number;
+}
+
+/** A forked instance and what it told the parent. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly fleet: FleetNote[] = [];
+  readonly local: { to: string; reason: string }[] = [];
+  report: Report | undefined;
+  exitedAt: number | undefined;
+  readonly exited: Promise<number | null>;
+  #ready: Promise<void>;
+  constructor() {
+    this.child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#ready = new Promise((resolve) => {
+      this.child.on('message', (m: { type: string } & Record<string, unknown>) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'fleet') this.fleet.push(m as unknown as FleetNote);
+        else if (m.type === 'local') this.local.push(m as unknown as { to: string; reason: string });
+        else if (m.type === 'report') this.report = m as unknown as Report;
+      });
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code) => {
+        this.exitedAt = performance.now();
+        resolve(code);
+      }),
+    );
+  }
+  async start(config: object): Promise<void> {
+    this.child.send({ type: 'start', ...config });
+    await this.#ready;
+  }
+  send(message: object): void {
+    this.child.send(message);
+  }
+  /** When this worker first saw the fleet in `state` (epoch ms), if it did. */
+  firstSaw(state: string): number | undefined {
+    return this.fleet.find((n) => n.state === state)?.at;
+  }
+}
+
+async function startWorkers(n: number, config: object): Promise<Worker[]> {
+  const workers = Array.from({ length: n }, () => new Worker());
+  await Promise.all(workers.map((w) => w.start(config)));
+  return workers;
+}
+
+/** Stops every worker; resolves the longest time from `stop` to exit. */
+async function stopWorkers(workers: Worker[]): Promise<number> {
+  const stoppedAt = performance.now();
+  for (const w of workers) w.send({ type: 'stop' });
+  const killer = setTimeout(() => {
+    for (const w of workers) w.child.kill('SIGKILL');
+  }, 8_000);
+  const codes = await Promise.all(workers.map((w) => w.exited));
+  clearTimeout(killer);
+  expect(codes).toEqual(workers.map(() => 0));
+  return Math.max(...workers.map((w) => (w.exitedAt ?? Infinity) - stoppedAt));
+}
+
+describe.skipIf(!hasRedis)('fleet across processes', () => {
+  let server: RedisServer;
+  let dep: Dependency;
+  let depPort: number;
+  beforeAll(async () => {
+    ensureBuilt();
+    server = await RedisServer.start();
+    dep = new Dependency();
+    depPort = await dep.listen();
+  }, 120_000);
+  afterAll(async () => {
+    dep.server.close();
+    await server.dispose();
+  });
+
+  const base = (client: ClientKind, name: string, breaker: object, fleet: object = {}) => ({
+    client,
+    name,
+    redisPort: server.port,
+    breaker: { timeout: 2_000, ...breaker },
+    fleet: { flushIntervalMs: 100, syncIntervalMs: 1_000, deadlineMs: 1_000, ...fleet },
+  });
+
+  it('flush — four processes each below their own threshold open the fleet and all reject', async () => {
+    dep.mode = 'fail';
+    dep.failedHits = 0;
+    const workers = await startWorkers(
+      4,
+      base('ioredis', 'agg', { failureThreshold: 10, recoveryTimeout: 10_000 }),
+    );
+    for (const w of workers) w.send({ type: 'go', depPort, rate: 5 });
+    await waitFor(
+      () => workers.every((w) => w.firstSaw('open') !== undefined),
+      4_000,
+      'every worker sees open',
+    );
+    const opened = workers.map((w) => w.firstSaw('open')!);
+    await sleep(600);
+    await stopWorkers(workers);
+    // Without the fleet, ~4 × 8 calls would have failed with no breaker opening.
+    expect(dep.failedHits).toBeLessThanOrEqual(10 + 8);
+    expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(300);
+    for (const w of workers) {
+      expect(w.local.filter((l) => l.to === 'open')).toEqual([]); // no local breaker opened
+      expect(w.report!.counts.rejected).toBeGreaterThan(0);
+      expect(w.report!.counts.other).toBe(0);
+      expect(w.report!.unhandled).toBe(0);
+    }
+  });
+
+  it('acquire — peak concurrent probes at the dependency never exceed the cap', async () => {
+    dep.mode = 'fail';
+    dep.peakProbes = 0;
+    const workers = await startWorkers(
+      3,
+      base('node-redis', 'cap', {
+        failureThreshold: 4,
+        recoveryTimeout: 400,
+        successThreshold: 3,
+        halfOpenRequests: 5,
+      }),
+    );
+    for (const w of workers) w.send({ type: 'go', depPort, rate: 20 });
+    await waitFor(() => workers.every((w) => w.firstSaw('open') !== undefined), 4_000, 'fleet open');
+    dep.mode = 'slow-ok';
+    await waitFor(
+      () => workers.every((w) => w.firstSaw('closed') !== undefined && w.fleet.at(-1)?.state === 'closed'),
+      6_000,
+      'fleet closed',
+    );
+    await stopWorkers(workers);
+    expect(dep.peakProbes).toBe(1);
+    for (const w of workers) {
+      expect(w.report!.counts.other).toBe(0);
+      expect(w.report!.unhandled).toBe(0);
+    }
+  });
+
+  it('degraded — Redis killed and restarted mid-run fails no call and the fleet recovers', async () => {
+    dep.mode = 'ok';
+    const workers = await startWorkers(
+      3,
+      base(
+        'node-redis',
+        'crash',
+        { failureThreshold: 5, recoveryTimeout: 1_000 },
+        { reconnectIntervalMs: 200 },
+      ),
+    );
+    for (const w of workers) w.send({ type: 'go', depPort, rate: 20 });
+    await sleep(500);
+    await server.stop('SIGKILL');
+    await waitFor(() => workers.every((w) => w.fleet.some((n) => n.kind === 'degraded')), 3_000, 'degraded');
+    await sleep(300);
+    await server.resume();
+    await waitFor(() => workers.every((w) => w.fleet.some((n) => n.kind === 'restored')), 5_000, 'restored');
+    await sleep(300);
+    const slowestExit = await stopWorkers(workers);
+    expect(slowestExit).toBeLessThan(3_000); // nothing left open keeps a worker alive
+    for (const w of workers) {
+      expect(w.report!.counts.other, w.report!.otherErrors.join('; ')).toBe(0);
+      expect(w.report!.counts.rejected).toBe(0);
+      expect(w.report!.counts.depFailed).toBe(0);
+      expect(w.report!.counts.ok).toBeGreaterThan(20);
+      expect(w.report!.unhandled).toBe(0);
+      expect(w.fleet.at(-1)?.healthy).toBe(true);
+    }
+    // After the restart the script cache was empty: the fleet still works (NOSCRIPT answered).
+    const admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+    await admin.connect();
+    expect(await admin.exists('bw:v1:{crash}:s')).toBe(1);
+    admin.disconnect();
+  });
+});
