@@ -191,6 +191,8 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     // An evicted breaker leaves the telemetry stream too, so exporters drop its label sets.
     const source = sourceOf(entry.breaker);
     if (source !== undefined) this.#o.defaults.telemetry?.unregister(source);
+    // ... and its fleet attachment (timers, subscription) is released.
+    void entry.breaker.fleet?.close().catch(() => undefined);
     if (this.#events.has('evicted')) this.#events.emit('evicted', { key, breaker: entry.breaker, reason });
   }
 }
