@@ -80,7 +80,8 @@ export class Runner implements TransitionHook {
 
   constructor(options: ResolvedOptions) {
     this.o = options;
-    this.events = new Emitter<BreakerEvents>(options.name);
+    // Outcome listeners need durations, so their presence makes calls timed (see `observed`).
+    this.events = new Emitter<BreakerEvents>(options.name, ['success', 'failure', 'timeout', 'ignored']);
     this.machine = new BreakerMachine(options, options.clock.now(), this);
     this.timed = options.timeout !== false;
   }
@@ -105,11 +106,7 @@ export class Runner implements TransitionHook {
    * `stateChange`, `rejected` or `fallback` alone leave calls untimed.
    */
   get observed(): boolean {
-    const e = this.events;
-    return (
-      (e.active && (e.has('success') || e.has('failure') || e.has('timeout') || e.has('ignored'))) ||
-      this.o.telemetry?.active === true
-    );
+    return this.events.watchedActive || this.o.telemetry?.active === true;
   }
 
   /** Reports a call's outcome to the telemetry stream, if anyone listens there. */

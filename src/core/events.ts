@@ -35,8 +35,18 @@ export class Emitter<EventMap extends object> {
   readonly #listeners: { [K in keyof EventMap]?: Listener<EventMap[K]>[] } = {};
   #count = 0;
 
-  constructor(source: string) {
+  readonly #watched: readonly (keyof EventMap)[];
+  #watchedCount = 0;
+
+  /** `watched`: events whose listeners `watchedActive` reports, with one field read. */
+  constructor(source: string, watched: readonly (keyof EventMap)[] = []) {
     this.#source = source;
+    this.#watched = watched;
+  }
+
+  /** True when any listener is subscribed to one of the `watched` events. */
+  get watchedActive(): boolean {
+    return this.#watchedCount > 0;
   }
 
   /** Subscribes `listener` to `event`; the returned handle unsubscribes it. */
@@ -47,11 +57,14 @@ export class Emitter<EventMap extends object> {
     // Copy on write: an emit in progress keeps iterating the list it started with.
     this.#listeners[event] = [...(this.#listeners[event] ?? []), listener];
     this.#count++;
+    const watched = this.#watched.includes(event);
+    if (watched) this.#watchedCount++;
     let live = true;
     const dispose = (): void => {
       if (!live) return;
       live = false;
       this.#count--;
+      if (watched) this.#watchedCount--;
       // Remove this subscription only: the same function may be subscribed more than once.
       const left = [...(this.#listeners[event] ?? [])];
       const at = left.indexOf(listener);
