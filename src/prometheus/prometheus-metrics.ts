@@ -74,6 +74,7 @@ function validate(options: PrometheusMetricsOptions): void {
  * - `breakwater_calls_total{breaker,outcome}`: calls by outcome (`success`, `failure`, `timeout`,
  *   `ignored`, `rejected`); every outcome starts at 0 for each breaker on the stream;
  * - `breakwater_state{breaker,state}`: 1 for the current state, 0 for the others, read at scrape time;
+ * - `breakwater_fleet_healthy{breaker}`: for breakers with a fleet, 1 while its store answers, 0 while degraded;
  * - `breakwater_transitions_total{breaker,from,to}`;
  * - `breakwater_call_duration_seconds{breaker,outcome}`: a histogram of calls that ran;
  * - `breakwater_fallbacks_total`, `breakwater_retries_total`, `breakwater_bulkhead_rejections_total`
@@ -118,6 +119,19 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
       }
     },
   });
+  const fleetHealthy = new Gauge({
+    name: name(METRICS.fleetHealthy),
+    help: METRICS.fleetHealthy.help,
+    labelNames: [L.breaker],
+    registers: [],
+    collect(this: Gauge) {
+      this.reset();
+      for (const source of breakerSources(telemetry)) {
+        const fleet = source.breaker.fleet;
+        if (fleet !== undefined) this.set({ [L.breaker]: source.name }, fleet.healthy ? 1 : 0);
+      }
+    },
+  });
   const transitions = new Counter({
     name: name(METRICS.transitions),
     help: METRICS.transitions.help,
@@ -139,6 +153,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   const all: [string, Metric][] = [
     [name(METRICS.calls), calls],
     [name(METRICS.state), state],
+    [name(METRICS.fleetHealthy), fleetHealthy],
     [name(METRICS.transitions), transitions],
     [name(METRICS.callDuration), duration],
     [name(METRICS.fallbacks), fallbacks],

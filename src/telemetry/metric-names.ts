@@ -115,6 +115,12 @@ export const METRICS = Object.freeze({
     unit: '{retry}',
     help: 'Retry attempts scheduled by a retry policy.',
   },
+  fleetHealthy: {
+    prometheus: 'fleet_healthy',
+    otel: 'breakwater.fleet.healthy',
+    unit: '1',
+    help: 'Fleet mode store health of a breaker with a fleet: 1 while its store answers, 0 while it runs on local state.',
+  },
   bulkheadRejections: {
     prometheus: 'bulkhead_rejections_total',
     otel: 'breakwater.bulkhead.rejections',
