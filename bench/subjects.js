@@ -314,6 +314,16 @@ export const CASES = {
           return () => b.execute(fn);
         },
       },
+      {
+        id: 'breakwater-prometheus',
+        label: 'breakwater, timeout false, reporting into a stream with the Prometheus exporter attached',
+        make: (libs, fn) => {
+          const telemetry = new libs.bw.Telemetry();
+          libs.prometheus.prometheusMetrics({ telemetry, registry: new libs.promClient.Registry() });
+          const b = new libs.bw.CircuitBreaker({ timeout: false, telemetry });
+          return () => b.execute(fn);
+        },
+      },
     ],
   },
 };

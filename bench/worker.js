@@ -17,7 +17,14 @@ const require = createRequire(import.meta.url);
 
 async function loadLibraries() {
   const bw = await import(new URL('../dist/index.mjs', import.meta.url).href);
-  return { bw, Opossum: require('opossum'), cockatiel: require('cockatiel') };
+  const prometheus = await import(new URL('../dist/prometheus/index.mjs', import.meta.url).href);
+  return {
+    bw,
+    prometheus,
+    promClient: require('prom-client'),
+    Opossum: require('opossum'),
+    cockatiel: require('cockatiel'),
+  };
 }
 
 async function timing(libs, caseId, params) {
