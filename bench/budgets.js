@@ -162,10 +162,22 @@ export function checkBudgets(results) {
   );
 
   if (results.cases !== undefined && Object.keys(cases).length > 0) {
-    add('F', 'fleet mode attached, closed path', 'equal to local within noise', () => ({
-      measured: 'not in npm run bench (it needs a redis-server); see the README, fleet mode',
-      verdict: 'not measured here',
-    }));
+    add('F', 'fleet mode attached, closed path', 'equal to local within noise', () => {
+      const local = row(cases.fleet, 'breakwater');
+      const withFleet = row(cases.fleet, 'breakwater-fleet');
+      if (local === undefined || withFleet === undefined) {
+        return {
+          measured: 'not measured: case `fleet` needs redis-server on the PATH',
+          verdict: 'not measured here',
+        };
+      }
+      const diff = withFleet.ns - local.ns;
+      const ok = Math.abs(diff) <= Math.max(20, 0.1 * local.ns);
+      return {
+        measured: `local ${fmt(local.ns)} ns, with a fleet ${fmt(withFleet.ns)} ns per call (${signed(diff)} ns)`,
+        verdict: verdict(ok),
+      };
+    });
   }
 
   const memory = (results.memory ?? []).filter((m) => m.variant === 'breakwater');

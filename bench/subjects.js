@@ -6,6 +6,7 @@
  * its promise. Every subject gets its own copy of the protected function and of the timing loop,
  * compiled from source (`new AsyncFunction`), so no two subjects share JIT type feedback.
  */
+import { haveRedisServer, startRedisServer } from './redis.js';
 
 /** `new AsyncFunction(...)` compiles a fresh async function: own bytecode, own feedback. */
 export const AsyncFunction = (async () => {}).constructor;
@@ -327,6 +328,48 @@ export const CASES = {
     ],
   },
 };
+
+// Fleet mode: the closed path of a breaker with a fleet attached (a private redis-server, an
+// ioredis client) against the same breaker without one. Only where redis-server is installed.
+if (haveRedisServer()) {
+  CASES.fleet = {
+    title: 'closed, success, sequential, no timeout: local breaker vs the same with a Redis fleet attached',
+    loop: 'seq',
+    fn: 'ok',
+    anchors: {},
+    subjects: [
+      bare,
+      {
+        id: 'breakwater',
+        label: 'breakwater, timeout false, local only',
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker({ timeout: false });
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'breakwater-fleet',
+        label: 'breakwater, timeout false, redisFleet attached',
+        make: async (libs, fn) => {
+          const port = await startRedisServer();
+          const client = new libs.Redis({
+            host: '127.0.0.1',
+            port,
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 0,
+          });
+          await new Promise((resolve, reject) => {
+            client.once('ready', resolve);
+            client.once('error', reject);
+          });
+          const fleet = libs.redis.redisFleet({ client, prefix: 'bench' });
+          const b = new libs.bw.CircuitBreaker({ timeout: false, fleet });
+          return () => b.execute(fn);
+        },
+      },
+    ],
+  };
+}
 
 /** The bare protected function of a case (the rejection case's bare baseline rethrows). */
 export function bareFunctionKind(caseDef) {

@@ -18,9 +18,12 @@ const require = createRequire(import.meta.url);
 async function loadLibraries() {
   const bw = await import(new URL('../dist/index.mjs', import.meta.url).href);
   const prometheus = await import(new URL('../dist/prometheus/index.mjs', import.meta.url).href);
+  const redis = await import(new URL('../dist/redis/index.mjs', import.meta.url).href);
   return {
     bw,
     prometheus,
+    redis,
+    Redis: require('ioredis').Redis,
     promClient: require('prom-client'),
     Opossum: require('opossum'),
     cockatiel: require('cockatiel'),

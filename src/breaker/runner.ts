@@ -30,6 +30,7 @@ const SETTLED: Promise<void> = Promise.resolve();
 /** Outcome observers shared by the untimed calls of one generation. */
 interface SharedObservers {
   readonly generation: number;
+  readonly tag: unknown;
   readonly ok: (value: unknown) => void;
   readonly error: (error: unknown) => void;
 }
@@ -164,11 +165,14 @@ export class Runner implements TransitionHook {
     }
     // Without a fallback the caller gets the call's own promise, outcome untouched; the breaker
     // observes it through handlers attached first, so its state is updated before the caller
-    // resumes. This spares the caller an extra turn and a rethrow of every failure. Untimed,
-    // untagged calls of one generation need nothing of their own: they share one pair of observers.
-    if (Number.isNaN(start) && tag === undefined) {
+    // resumes. This spares the caller an extra turn and a rethrow of every failure. Untimed calls
+    // of one generation with the same plain tag need nothing of their own: they share observers.
+    if (Number.isNaN(start) && typeof tag !== 'object') {
+      const shared = this.#observers;
       const observers =
-        this.#observers?.generation === generation ? this.#observers : this.#makeObservers(generation);
+        shared?.generation === generation && shared.tag === tag
+          ? shared
+          : this.#makeObservers(generation, tag);
       void settled.then(observers.ok, observers.error);
     } else {
       void settled.then(
@@ -195,14 +199,15 @@ export class Runner implements TransitionHook {
     this.machine.release(generation, start, now);
   }
 
-  #makeObservers(generation: number): SharedObservers {
+  #makeObservers(generation: number, tag: unknown): SharedObservers {
     return (this.#observers = {
       generation,
+      tag,
       ok: (value: unknown) => {
-        this.succeeded(value, generation, NaN);
+        this.succeeded(value, generation, NaN, tag);
       },
       error: (error: unknown) => {
-        this.observeFailure(error, generation, NaN);
+        this.observeFailure(error, generation, NaN, tag);
       },
     });
   }
