@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
 import { OptionChecker } from '../core/validate.js';
 import { MAX_TIMER_MS } from '../breaker/options.js';
+import { delay } from '../policies/common.js';
 import {
   callThrough,
   CHAOS_KEYS,
@@ -61,22 +62,8 @@ export class LatencyPolicy extends ChaosPolicy {
         new RangeError(`latency: msFn must return a number in [0, ${MAX_TIMER_MS}] (got ${String(ms)})`),
       );
     }
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#clock.clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      // Injected latency is part of the call the caller awaits: like any sleep, it keeps the process alive.
-      const timer = this.#clock.setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        ms,
-        { keepAlive: true },
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }).then(() => callThrough(fn, context));
+    // Injected latency is part of the call the caller awaits: like any sleep, it keeps the process alive.
+    return delay(this.#clock, ms, signal).then(() => callThrough(fn, context));
   }
 }
 

@@ -90,6 +90,7 @@ class TimedCall<T> implements PolicyContext, Expiring {
   #reject!: (error: unknown) => void;
   #settled = false;
   #controller: AbortController | undefined;
+  #timeoutError: CallTimeoutError | undefined;
   readonly #policy: TimeoutPolicy;
   readonly #queue: DeadlineQueue;
   readonly #caller: AbortSignal | undefined;
@@ -116,7 +117,9 @@ class TimedCall<T> implements PolicyContext, Expiring {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
+      // Read for the first time after the call ended early: hand out a signal that says so.
+      if (this.#timeoutError !== undefined) this.#controller.abort(this.#timeoutError);
+      else if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
     }
     return this.#controller.signal;
   }
@@ -137,6 +140,7 @@ class TimedCall<T> implements PolicyContext, Expiring {
     this.#settled = true;
     this.#caller?.removeEventListener('abort', this.#onCallerAbort);
     const error = new CallTimeoutError(this.#policy.name, this.#policy.ms);
+    this.#timeoutError = error;
     this.#controller?.abort(error);
     this.#reject(error);
   }

@@ -48,6 +48,22 @@ describe('timeout', () => {
     await clock.advanceAsync(0);
   });
 
+  it('execute — a signal read only after the deadline is already aborted with the CallTimeoutError', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    let context!: { signal: AbortSignal };
+    const caught = policy
+      .execute((ctx) => {
+        context = ctx;
+        return new Promise(() => undefined);
+      })
+      .catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(isCallTimeoutError(await caught)).toBe(true);
+    expect(context.signal.aborted).toBe(true);
+    expect(isCallTimeoutError(context.signal.reason)).toBe(true);
+  });
+
   it('execute — resolves before the deadline with the result', async () => {
     const clock = new FakeClock();
     await expect(timeout(100, { clock }).execute(async () => 7)).resolves.toBe(7);
