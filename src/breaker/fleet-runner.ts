@@ -27,11 +27,12 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 export class FleetRunner extends Runner {
   readonly member: FleetMember;
 
-  constructor(options: ResolvedOptions) {
-    super(options);
+  constructor(options: ResolvedOptions, name: string) {
+    super(options, name);
     const fleet = options.fleet;
     if (fleet === undefined) throw new Error('FleetRunner needs a fleet option; this is a bug');
     this.member = fleet.attach({
+      name,
       options,
       clock: options.clock,
       random: options.random,
@@ -50,7 +51,7 @@ export class FleetRunner extends Runner {
     if (t?.active === true) {
       t.emit({
         type: 'fleet',
-        policy: this.o.name,
+        policy: this.name,
         kind: 'breaker',
         event: event.kind,
         state: event.state,

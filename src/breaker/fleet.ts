@@ -63,6 +63,8 @@ export interface FleetHandle {
 
 /** The breaker side of an attachment, handed to {@link Fleet.attach}. */
 export interface FleetHost {
+  /** The breaker's name. */
+  readonly name: string;
   /** The breaker's resolved options (thresholds, window, clock, random). */
   readonly options: ResolvedOptions;
   readonly clock: Clock;

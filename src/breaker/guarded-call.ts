@@ -3,98 +3,150 @@ import type { Expiring } from '../core/deadline-queue.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
 import type { Runner } from './runner.js';
 
+// The resolving functions of the promise being built. One shared executor stores them here, so a
+// call allocates no executor closure; `guardedCall` takes them at once.
+let nextResolve: (value: never) => void = () => undefined;
+let nextReject: (error: unknown) => void = () => undefined;
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  nextResolve = resolve;
+  nextReject = reject;
+}
+
+/** The caller's signal and the listener this call put on it. */
+interface CallerLink {
+  readonly signal: AbortSignal;
+  readonly listener: () => void;
+}
+
+/**
+ * Runs `fn` on the guarded path: a call with a deadline, a caller's signal, or both. Returns the
+ * caller's promise, which settles with the call's outcome, at its deadline, or when the caller
+ * aborts, whichever comes first.
+ */
+export function guardedCall<T>(
+  runner: Runner,
+  fn: Protected<T>,
+  args: readonly unknown[],
+  generation: number,
+  start: number,
+  caller: AbortSignal | undefined,
+  tag: unknown,
+): Promise<T> {
+  const promise = new Promise<T>(capture);
+  const resolve = nextResolve as (value: T | PromiseLike<T>) => void;
+  const call = new GuardedCall<T>(runner, resolve, nextReject, args, generation, start, tag);
+  if (runner.timed) runner.deadlines.push(call);
+  if (caller !== undefined) call.link(caller);
+  call.run(fn);
+  return promise;
+}
+
 /**
  * One call on the guarded path. It is the `PolicyContext` handed to the function (its `signal`
  * is made on first read: most functions never read it, and an `AbortController` costs more than
- * the rest of the call), and an entry of the breaker's deadline queue.
+ * the rest of the call), and an entry of the breaker's deadline queue. It is kept small: a
+ * breaker makes one per timed call.
  */
-export class GuardedCall<T> implements PolicyContext, Expiring {
+class GuardedCall<T> implements PolicyContext, Expiring {
   deadline: number;
   prev: Expiring | undefined = undefined;
   next: Expiring | undefined = undefined;
-  readonly promise: Promise<T>;
-  #resolve!: (value: T | PromiseLike<T>) => void;
-  #reject!: (error: unknown) => void;
-  #settled = false;
-  #controller: AbortController | undefined;
-  #timeoutError: CallTimeoutError | undefined;
-  /** Listens to the caller's signal; made only when there is one. */
-  #onCallerAbort: (() => void) | undefined;
+  readonly #resolve: (value: T | PromiseLike<T>) => void;
+  readonly #reject: (error: unknown) => void;
   readonly #runner: Runner;
   readonly #args: readonly unknown[];
   readonly #generation: number;
   readonly #start: number;
-  readonly #caller: AbortSignal | undefined;
   readonly #tag: unknown;
+  /** `undefined` while running; then `true`, or the `CallTimeoutError` when the deadline ended it. */
+  #ended: true | CallTimeoutError | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
+  #caller: CallerLink | undefined = undefined;
 
   constructor(
     runner: Runner,
-    fn: Protected<T>,
+    resolve: (value: T | PromiseLike<T>) => void,
+    reject: (error: unknown) => void,
     args: readonly unknown[],
     generation: number,
     start: number,
-    caller: AbortSignal | undefined,
     tag: unknown,
   ) {
     this.#runner = runner;
-    this.#tag = tag;
+    this.#resolve = resolve;
+    this.#reject = reject;
     this.#args = args;
     this.#generation = generation;
     this.#start = start;
-    this.#caller = caller;
+    this.#tag = tag;
     const timeout = runner.o.timeout;
     this.deadline = timeout === false ? Infinity : start + timeout;
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    if (runner.timed) runner.deadlines.push(this);
-    if (caller !== undefined) {
-      this.#onCallerAbort = () => {
-        this.#callerAborted();
-      };
-      caller.addEventListener('abort', this.#onCallerAbort);
+  }
+
+  /** Listens to the caller's signal until the call ends. */
+  link(signal: AbortSignal): void {
+    const listener = (): void => {
+      this.#callerAborted();
+    };
+    this.#caller = { signal, listener };
+    signal.addEventListener('abort', listener);
+  }
+
+  /** Calls `fn` and settles with its outcome (unless the call already ended). */
+  run(fn: Protected<T>): void {
+    let pending: T | PromiseLike<T>;
+    try {
+      pending = fn(this);
+    } catch (error) {
+      this.#failed(error);
+      return;
     }
-    void this.#drive(fn);
+    // Handlers straight on the function's promise (no async driver): one turn to settle ours.
+    (pending instanceof Promise ? (pending as Promise<T>) : Promise.resolve(pending)).then(
+      (value) => {
+        this.#succeeded(value);
+      },
+      (error: unknown) => {
+        this.#failed(error);
+      },
+    );
   }
 
   get signal(): AbortSignal {
     if (this.#controller !== undefined) return this.#controller.signal;
+    const caller = this.#caller?.signal;
     // Without a timeout the caller's signal is the only reason to stop: hand it on as it is.
-    if (!this.#runner.timed && this.#caller !== undefined) return this.#caller;
+    if (!this.#runner.timed && caller !== undefined) return caller;
     this.#controller = new AbortController();
     // Read for the first time after the call ended early: hand out a signal that says so.
-    if (this.#timeoutError !== undefined) this.#controller.abort(this.#timeoutError);
-    else if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
+    if (this.#ended !== undefined && this.#ended !== true) this.#controller.abort(this.#ended);
+    else if (caller?.aborted === true) this.#controller.abort(caller.reason);
     return this.#controller.signal;
   }
 
-  async #drive(fn: Protected<T>): Promise<void> {
-    let value: T;
-    try {
-      value = await fn(this);
-    } catch (error) {
-      if (!this.#finish()) return;
-      try {
-        this.#resolve(this.#runner.failed(error, this.#generation, this.#start, this.#args, this.#tag) as T);
-      } catch (answer) {
-        this.#reject(answer);
-      }
-      return;
-    }
-    // A result that arrives after a timeout or an abort was already answered for: drop it.
+  // A result that arrives after a timeout or an abort was already answered for: dropped.
+  #succeeded(value: T): void {
     if (this.#finish())
       this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start, this.#tag));
   }
 
+  #failed(error: unknown): void {
+    if (!this.#finish()) return;
+    try {
+      this.#resolve(this.#runner.failed(error, this.#generation, this.#start, this.#args, this.#tag) as T);
+    } catch (answer) {
+      this.#reject(answer);
+    }
+  }
+
   /** Deadline reached: abort the function's signal and answer with `CallTimeoutError` (or the fallback). */
   expire(): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    if (this.#ended !== undefined) return;
+    this.#ended = true;
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
     const error = this.#runner.timedOut(this.#generation, this.#start, timeoutMs, this.#tag);
-    this.#timeoutError = error;
+    this.#ended = error;
     this.#controller?.abort(error);
     try {
       this.#resolve(this.#runner.fallback(error, this.#args) as T);
@@ -106,22 +158,23 @@ export class GuardedCall<T> implements PolicyContext, Expiring {
   /** The caller's signal aborted: reject with its reason; not counted, the permit is released. */
   #callerAborted(): void {
     if (!this.#finish()) return;
-    const reason = this.#caller?.reason as unknown;
+    const reason = this.#caller?.signal.reason as unknown;
     this.#controller?.abort(reason);
     this.#runner.aborted(reason, this.#generation, this.#start, this.#tag);
     this.#reject(reason);
   }
 
-  /** Marks the call settled; false when it already was. */
+  /** Marks the call ended; false when it already was. */
   #finish(): boolean {
-    if (this.#settled) return false;
-    this.#settled = true;
+    if (this.#ended !== undefined) return false;
+    this.#ended = true;
     if (this.#runner.timed) this.#runner.deadlines.remove(this);
     this.#detachCaller();
     return true;
   }
 
   #detachCaller(): void {
-    if (this.#onCallerAbort !== undefined) this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+    const caller = this.#caller;
+    if (caller !== undefined) caller.signal.removeEventListener('abort', caller.listener);
   }
 }

@@ -68,9 +68,11 @@ export interface CircuitBreakerOptions {
   readonly fleet?: Fleet;
 }
 
-/** Options after defaults and validation. */
+/**
+ * Options after defaults and validation, without the name: breakers built from the same options
+ * (every default breaker, every breaker of a registry) share one object.
+ */
 export interface ResolvedOptions {
-  readonly name: string;
   readonly window: Required<WindowOptions>;
   readonly rules: TripRules;
   readonly slowCallDuration: number; // Infinity when off
@@ -117,8 +119,41 @@ export const MAX_TIMER_MS = 2_147_483_647;
 
 const DEFAULT_WINDOW = { type: 'time', duration: 10_000, buckets: 10 } as const;
 
-/** Applies defaults and validates; throws one error naming every bad option. Never mutates `options`. */
-export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'breaker'): ResolvedOptions {
+/** A breaker's name and its resolved options. */
+export interface Resolved {
+  readonly name: string;
+  readonly options: ResolvedOptions;
+}
+
+let defaults: ResolvedOptions | undefined;
+
+/** True when `options` sets nothing but (perhaps) the name and the system clock. */
+function onlyDefaults(options: CircuitBreakerOptions): boolean {
+  for (const key in options) {
+    if (key === 'name') continue;
+    if (!(KNOWN as readonly string[]).includes(key)) return false; // reported by the full check
+    const value = options[key as keyof CircuitBreakerOptions];
+    if (value !== undefined && !(key === 'clock' && value === systemClock)) return false;
+  }
+  return true;
+}
+
+/**
+ * Applies defaults and validates; throws one error naming every bad option. Never mutates
+ * `options`. Options that set nothing but the name resolve to one shared object.
+ */
+export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'breaker'): Resolved {
+  if (typeof options === 'object' && (options as unknown) !== null && onlyDefaults(options)) {
+    const name = options.name ?? defaultName;
+    if (typeof name === 'string' && name.length > 0) {
+      defaults ??= resolveAll({}, defaultName).options;
+      return { name, options: defaults };
+    }
+  }
+  return resolveAll(options, defaultName);
+}
+
+function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolved {
   const check = new OptionChecker('CircuitBreaker');
   if (typeof options !== 'object' || (options as unknown) === null) {
     check.fail('options', options, 'an object', 'type');
@@ -212,8 +247,7 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
   }
 
   check.throwIfAny();
-  return {
-    name,
+  const resolved: ResolvedOptions = {
     window,
     rules,
     slowCallDuration: o.slowCallDuration ?? Infinity,
@@ -231,6 +265,7 @@ export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'br
     telemetry: o.telemetry,
     fleet: o.fleet,
   };
+  return { name, options: resolved };
 }
 
 function resolveWindow(check: OptionChecker, w: WindowOptions): Required<WindowOptions> {

@@ -1,5 +1,5 @@
 import { CallTimeoutError, CircuitOpenError, type RejectingState } from '../core/errors.js';
-import { GuardedCall } from './guarded-call.js';
+import { guardedCall } from './guarded-call.js';
 import { DeadlineQueue } from '../core/deadline-queue.js';
 import { Emitter } from '../core/events.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
@@ -26,6 +26,8 @@ export interface BreakerTotals {
 }
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
+/** Events whose listeners need call durations. */
+const OUTCOME_EVENTS: readonly (keyof BreakerEvents)[] = ['success', 'failure', 'timeout', 'ignored'];
 const SETTLED: Promise<void> = Promise.resolve();
 
 /** Outcome observers shared by the untimed calls of one generation. */
@@ -57,11 +59,13 @@ function classify(predicate: (value: unknown) => boolean, value: unknown, what: 
  * outcome classification, totals, events and fallback. `CircuitBreaker` is its public face.
  *
  * Two paths: a plain one (no timeout, no caller signal) where the caller gets the call's own
- * promise and the breaker observes it, and a guarded one where a `GuardedCall` races the function
+ * promise and the breaker observes it, and a guarded one (`guardedCall`) that races the function
  * against its deadline and the caller's signal.
  */
 export class Runner implements TransitionHook {
+  /** Resolved options, shared by every breaker built from the same options. */
   readonly o: ResolvedOptions;
+  readonly name: string;
   readonly machine: BreakerMachine;
   readonly events: Emitter<BreakerEvents>;
   readonly totals: BreakerTotals = {
@@ -78,15 +82,20 @@ export class Runner implements TransitionHook {
   #deadlines: DeadlineQueue | undefined;
   inFlight = 0;
   #observers: SharedObservers | undefined;
-  /** The context of plain calls: their signal never aborts, so one object serves them all. */
-  readonly plainContext = new PlainContext();
+  #plainContext: PlainContext | undefined;
 
-  constructor(options: ResolvedOptions) {
+  constructor(options: ResolvedOptions, name: string) {
     this.o = options;
+    this.name = name;
     // Outcome listeners need durations, so their presence makes calls timed (see `observed`).
-    this.events = new Emitter<BreakerEvents>(options.name, ['success', 'failure', 'timeout', 'ignored']);
+    this.events = new Emitter<BreakerEvents>(name, OUTCOME_EVENTS);
     this.machine = new BreakerMachine(options, options.clock.now(), this);
     this.timed = options.timeout !== false;
+  }
+
+  /** The context of plain calls: their signal never aborts, so one object (made on first use) serves them all. */
+  get plainContext(): PlainContext {
+    return (this.#plainContext ??= new PlainContext());
   }
 
   /** The deadline queue of timed calls, made on the first timed call. */
@@ -99,7 +108,7 @@ export class Runner implements TransitionHook {
     if (this.events.has('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
     const t = this.o.telemetry;
     if (t?.active === true) {
-      t.emit({ type: 'transition', policy: this.o.name, kind: 'breaker', from, to, reason, generation });
+      t.emit({ type: 'transition', policy: this.name, kind: 'breaker', from, to, reason, generation });
     }
   }
 
@@ -116,7 +125,7 @@ export class Runner implements TransitionHook {
   #tell(outcome: CallOutcome, durationMs: number, slow: boolean): void {
     const t = this.o.telemetry;
     if (t?.active === true)
-      t.emit({ type: 'call', policy: this.o.name, kind: 'breaker', outcome, durationMs, slow });
+      t.emit({ type: 'call', policy: this.name, kind: 'breaker', outcome, durationMs, slow });
   }
 
   run<T>(fn: Protected<T>, args: readonly unknown[] = NO_ARGS, signal?: AbortSignal): Promise<T> {
@@ -149,7 +158,7 @@ export class Runner implements TransitionHook {
     this.totals.calls++;
     this.inFlight++;
     if (this.timed || signal !== undefined) {
-      return new GuardedCall<T>(this, fn, args, generation, start, signal, tag).promise;
+      return guardedCall<T>(this, fn, args, generation, start, signal, tag);
     }
     let pending: T | PromiseLike<T>;
     try {
@@ -225,7 +234,7 @@ export class Runner implements TransitionHook {
   /** A call refused without running: counts, reports, and answers with the fallback or the error. */
   rejectWith<T>(state: RejectingState, retryAfterMs: number, args: readonly unknown[]): Promise<T> {
     this.totals.rejected++;
-    const error = CircuitOpenError.fast(this.o.name, state, retryAfterMs);
+    const error = CircuitOpenError.fast(this.name, state, retryAfterMs);
     if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
     this.#tell('rejected', NaN, false);
     // Rejecting through a settled promise's `then` (rather than `Promise.reject`) gives the caller a
@@ -311,7 +320,7 @@ export class Runner implements TransitionHook {
     if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
     this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
     this.count(generation, start, now, true, tag);
-    return new CallTimeoutError(this.o.name, timeoutMs);
+    return new CallTimeoutError(this.name, timeoutMs);
   }
 
   /** The caller aborted: not counted, the permit is released. */
@@ -335,7 +344,7 @@ export class Runner implements TransitionHook {
     this.totals.fallbacks++;
     if (this.events.has('fallback')) this.events.emit('fallback', { error });
     const t = this.o.telemetry;
-    if (t?.active === true) t.emit({ type: 'fallback', policy: this.o.name, kind: 'breaker' });
+    if (t?.active === true) t.emit({ type: 'fallback', policy: this.name, kind: 'breaker' });
     return fallback(error, ...args);
   }
 }

@@ -282,9 +282,7 @@ export class BreakerMachine {
   #transition(to: State, reason: TransitionReason, now: number): void {
     const from = this.#state.name;
     if (!LEGAL[from].includes(to.name)) {
-      throw new Error(
-        `breaker "${this.#o.name}": illegal transition ${from} -> ${to.name} (${reason}); this is a bug`,
-      );
+      throw new Error(`breaker: illegal transition ${from} -> ${to.name} (${reason}); this is a bug`);
     }
     this.#state = to;
     this.generation++;

@@ -32,7 +32,8 @@ function reportListenerError(source: string, event: string, error: unknown): voi
  */
 export class Emitter<EventMap extends object> {
   readonly #source: string;
-  readonly #listeners: { [K in keyof EventMap]?: Listener<EventMap[K]>[] } = {};
+  /** Made on the first subscription: most sources are never listened to. */
+  #listeners: { [K in keyof EventMap]?: Listener<EventMap[K]>[] } | undefined;
   #count = 0;
 
   readonly #watched: readonly (keyof EventMap)[];
@@ -55,7 +56,8 @@ export class Emitter<EventMap extends object> {
       throw new TypeError(`on("${String(event)}"): listener must be a function (got ${typeof listener})`);
     }
     // Copy on write: an emit in progress keeps iterating the list it started with.
-    this.#listeners[event] = [...(this.#listeners[event] ?? []), listener];
+    const listeners: { [E in keyof EventMap]?: Listener<EventMap[E]>[] } = (this.#listeners ??= {});
+    listeners[event] = [...(listeners[event] ?? []), listener];
     this.#count++;
     const watched = this.#watched.includes(event);
     if (watched) this.#watchedCount++;
@@ -66,10 +68,10 @@ export class Emitter<EventMap extends object> {
       this.#count--;
       if (watched) this.#watchedCount--;
       // Remove this subscription only: the same function may be subscribed more than once.
-      const left = [...(this.#listeners[event] ?? [])];
+      const left = [...(listeners[event] ?? [])];
       const at = left.indexOf(listener);
       if (at >= 0) left.splice(at, 1);
-      this.#listeners[event] = left.length > 0 ? left : undefined;
+      listeners[event] = left.length > 0 ? left : undefined;
     };
     return { dispose, [Symbol.dispose]: dispose };
   }
@@ -81,12 +83,12 @@ export class Emitter<EventMap extends object> {
 
   /** True when at least one listener is subscribed to `event`; check before building a payload. */
   has(event: keyof EventMap): boolean {
-    return this.#listeners[event] !== undefined;
+    return this.#listeners?.[event] !== undefined;
   }
 
   /** Calls every listener of `event` with `payload`; a listener that throws is reported, not rethrown. */
   emit<K extends keyof EventMap>(event: K, payload: EventMap[K]): void {
-    const list = this.#listeners[event];
+    const list = this.#listeners?.[event];
     if (list === undefined) return;
     for (const listener of list) {
       try {

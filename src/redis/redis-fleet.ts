@@ -229,7 +229,7 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
     attach(host: FleetHost): FleetMember {
       const o = host.options;
       const leaseMs = r.leaseMs ?? (o.timeout === false ? 30_000 : Math.ceil(o.timeout) + 1_000);
-      const keys = fleetKeys(r.prefix, o.name);
+      const keys = fleetKeys(r.prefix, host.name);
       const script = new FleetScript(adapter, keys, ruleOf(o, r));
       const member = new RedisFleetMember(
         host,
