@@ -199,8 +199,17 @@ export function checkBudgets(results) {
   add('G3', 'per breaker (defaults)', '0 timers while idle', () => {
     if (!timers) return undefined;
     return {
-      measured: `${fmt(timers.idleTimers)} when created, ${fmt(timers.afterCallTimers)} after one settled call (${fmt(timers.afterCallRefd)} ref'd)`,
-      verdict: verdict(timers.idleTimers === 0 && timers.afterCallTimers === 0),
+      measured:
+        `${fmt(timers.idleTimers)} when created, ${fmt(timers.afterCallTimers)} after one settled call (${fmt(timers.afterCallRefd)} ref'd)` +
+        (timers.hundredAfterCallTimers === undefined
+          ? ''
+          : `, ${fmt(timers.hundredAfterCallTimers)} for 101 breakers after a call each (one shared timer, unref'd, lapses at the last deadline)`),
+      // Per breaker: none when created, and none more for each breaker that has made calls.
+      verdict: verdict(
+        timers.idleTimers === 0 &&
+          timers.afterCallRefd === 0 &&
+          (timers.hundredAfterCallTimers ?? timers.afterCallTimers) <= 1,
+      ),
     };
   });
   add('G4', 'per breaker (defaults)', 'freed when dropped', () => {

@@ -147,6 +147,11 @@ export async function probeTimers(libs, variant) {
   await v.call(breaker, ok);
   const afterCall = count();
 
+  // A hundred more breakers, one settled call each: timers a breaker holds show up a hundredfold.
+  const many = Array.from({ length: 100 }, () => v.create(libs, ok));
+  for (const b of many) await v.call(b, ok);
+  const afterHundred = count();
+
   const before = count();
   const ref = await (async () => {
     const doomed = v.create(libs, ok);
@@ -163,6 +168,7 @@ export async function probeTimers(libs, variant) {
     idleRefd: idle.active,
     afterCallTimers: afterCall.live,
     afterCallRefd: afterCall.active,
+    hundredAfterCallTimers: afterHundred.live,
     droppedTimersLeft: left.live - before.live,
     droppedCollected: ref.deref() === undefined,
   };

@@ -71,6 +71,7 @@ function timersTable(results) {
     "ref'd idle",
     'timers after 1 call',
     "ref'd after 1 call",
+    'timers for 101 breakers after a call each',
     'timers left by a dropped one',
     'dropped one collected',
   ];
@@ -80,6 +81,7 @@ function timersTable(results) {
     fmt(t.idleRefd),
     fmt(t.afterCallTimers),
     fmt(t.afterCallRefd),
+    fmt(t.hundredAfterCallTimers),
     fmt(t.droppedTimersLeft),
     yesNo(t.droppedCollected),
   ]);

@@ -9,29 +9,29 @@ export interface Expiring {
 }
 
 /**
- * Timeouts for many calls with one timer.
+ * Timeouts for many calls without a timer per call.
  *
- * All calls through one policy share one timeout duration, so their deadlines arrive in the order
- * the calls started: a FIFO list is already sorted. One timer waits for the head. A call that
- * settles unlinks itself in O(1) and does not touch the timer; when the timer fires it expires
- * what is due and re-arms for the new head, or lapses when the list is empty. So the cost per call
- * is two pointer updates instead of `setTimeout` + `clearTimeout`, and a breaker with nothing in
- * flight holds no timer once the last armed one has fired.
+ * All calls through one breaker share one timeout duration, so their deadlines arrive in the order
+ * the calls started: a FIFO list is already sorted. A call that settles unlinks itself in O(1); the
+ * queue asks its clock's {@link Alarm} to wake it at its head's deadline, expires what is due then,
+ * and asks again for the new head, or not at all when it is empty. So the cost per call is a few
+ * pointer updates instead of `setTimeout` + `clearTimeout`, and a breaker itself never holds a
+ * timer: one timer per clock serves every breaker.
  */
 export class DeadlineQueue {
   #head: Expiring | undefined;
   #tail: Expiring | undefined;
-  #timer: TimerHandle = undefined;
-  #armedFor = Infinity;
-  readonly #clock: Clock;
+  /** When the alarm will wake this queue; `Infinity` while it is not scheduled. */
+  wakeAt = Infinity;
+  readonly #alarm: Alarm;
 
   constructor(clock: Clock) {
-    this.#clock = clock;
+    this.#alarm = alarmOf(clock);
   }
 
-  /** True while a timer is pending (for tests of timer hygiene). */
+  /** True while the queue is scheduled on its clock's alarm (for tests of timer hygiene). */
   get armed(): boolean {
-    return this.#timer !== undefined;
+    return this.wakeAt !== Infinity;
   }
 
   push(entry: Expiring): void {
@@ -40,7 +40,7 @@ export class DeadlineQueue {
     if (this.#tail) this.#tail.next = entry;
     else this.#head = entry;
     this.#tail = entry;
-    if (this.#timer === undefined) this.#arm(entry.deadline);
+    if (this.wakeAt === Infinity) this.#alarm.schedule(this, entry.deadline);
   }
 
   remove(entry: Expiring): void {
@@ -53,22 +53,107 @@ export class DeadlineQueue {
     entry.prev = entry.next = undefined;
   }
 
-  #arm(deadline: number): void {
-    this.#armedFor = deadline;
-    this.#timer = this.#clock.setTimeout(this.#fire, Math.max(0, deadline - this.#clock.now()));
-  }
-
-  readonly #fire = (): void => {
-    this.#timer = undefined;
-    const now = this.#clock.now();
-    // Timers may fire a little early or late; anything due by now (or by the armed time) expires.
-    const due = Math.max(now, this.#armedFor);
+  /** Called by the alarm: expires every entry due by `due`, then asks to be woken for the next. */
+  wake(due: number): void {
     let entry = this.#head;
     while (entry !== undefined && entry.deadline <= due) {
       this.remove(entry);
       entry.expire();
       entry = this.#head;
     }
-    if (entry !== undefined) this.#arm(entry.deadline);
+    if (entry !== undefined && this.wakeAt === Infinity) this.#alarm.schedule(this, entry.deadline);
+  }
+}
+
+/**
+ * One timer for every deadline queue of a clock: a binary heap of queues by wake time, and a timer
+ * for the earliest. A queue is in the heap at most once; a queue whose calls all settled stays
+ * until its wake time and then leaves, so the timer lapses at most one timeout after the last call.
+ */
+class Alarm {
+  readonly #clock: Clock;
+  readonly #heap: DeadlineQueue[] = [];
+  #timer: TimerHandle = undefined;
+  #armedFor = Infinity;
+  /** True while `#fire` runs: expiring calls may schedule queues, and it arms once at the end. */
+  #firing = false;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  schedule(queue: DeadlineQueue, at: number): void {
+    queue.wakeAt = at;
+    const heap = this.#heap;
+    // Sift up: move later parents down until the queue's place is found.
+    let i = heap.length;
+    heap.push(queue);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent];
+      if (above === undefined || above.wakeAt <= at) break;
+      heap[i] = above;
+      i = parent;
+    }
+    heap[i] = queue;
+    if (!this.#firing && at < this.#armedFor) {
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      this.#arm(at);
+    }
+  }
+
+  #arm(at: number): void {
+    this.#armedFor = at;
+    this.#timer = this.#clock.setTimeout(this.#fire, Math.max(0, at - this.#clock.now()));
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    // Timers may fire a little early or late; anything due by now (or by the armed time) wakes.
+    const due = Math.max(this.#clock.now(), this.#armedFor);
+    this.#armedFor = Infinity;
+    const heap = this.#heap;
+    let top = heap[0];
+    this.#firing = true;
+    try {
+      while (top !== undefined && top.wakeAt <= due) {
+        this.#pop();
+        top.wakeAt = Infinity;
+        top.wake(due);
+        top = heap[0];
+      }
+    } finally {
+      this.#firing = false;
+      top = heap[0];
+      if (top !== undefined) this.#arm(top.wakeAt);
+    }
   };
+
+  /** Removes the earliest queue: the last one sifts down from the top. */
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop();
+    if (last === undefined || heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = heap[2 * i + 1];
+      const right = heap[2 * i + 2];
+      if (left === undefined) break;
+      const [child, at] =
+        right !== undefined && right.wakeAt < left.wakeAt ? [right, 2 * i + 2] : [left, 2 * i + 1];
+      if (child.wakeAt >= last.wakeAt) break;
+      heap[i] = child;
+      i = at;
+    }
+    heap[i] = last;
+  }
+}
+
+/** Alarms by clock: every breaker on the system clock shares one; a fake clock has its own. */
+const alarms = new WeakMap<Clock, Alarm>();
+
+function alarmOf(clock: Clock): Alarm {
+  let alarm = alarms.get(clock);
+  if (alarm === undefined) alarms.set(clock, (alarm = new Alarm(clock)));
+  return alarm;
 }

@@ -1,6 +1,6 @@
 // Section 1.2 (validation) and 10: every bad option is reported, by name and value, all at once.
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type CircuitBreakerOptions } from '../../src/index.js';
+import { CircuitBreaker, type CircuitBreakerOptions, systemClock } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 
 /** The error thrown by `new CircuitBreaker(options)`; fails the test when nothing is thrown. */
@@ -214,5 +214,20 @@ describe('option validation', () => {
     const error = constructionError({ name: undefined, failureThreshold: -1 });
     expect(error.message).toContain('failureThreshold');
     expect(error.message).not.toContain('name');
+  });
+
+  it('constructor — an unknown option is reported even when its value is undefined', () => {
+    const error = constructionError({ timout: undefined });
+    expect(error.message).toContain('timout is not a known option');
+  });
+
+  it('constructor — breakers that set only a name still differ by name, and each works on its own', async () => {
+    const a = new CircuitBreaker({ name: 'a' });
+    const b = new CircuitBreaker({ name: 'b', clock: systemClock });
+    expect([a.name, b.name]).toEqual(['a', 'b']);
+    for (let i = 0; i < 5; i++)
+      await a.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect([a.state, b.state]).toEqual(['open', 'closed']);
+    expect(() => new CircuitBreaker({ name: '' })).toThrow(/name must be a non-empty string/);
   });
 });

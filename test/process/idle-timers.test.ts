@@ -50,6 +50,24 @@ describe('CircuitBreaker — timers while idle (DESIGN 4, 10)', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('execute — breakers on one clock share one timer: none is held per breaker', async () => {
+    const clock = new FakeClock();
+    const breakers = Array.from(
+      { length: 200 },
+      (_, i) => new CircuitBreaker({ clock, name: `b${String(i)}`, timeout: 1_000 + i }),
+    );
+    const hung = breakers.map((b) => b.execute(() => new Promise(() => {})).catch((e: unknown) => e));
+    expect(clock.pendingTimers).toBe(1);
+    for (const b of breakers) await b.execute(async () => 'ok');
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advanceAsync(1_000);
+    expect(await hung[0]).toMatchObject({ code: 'ERR_CALL_TIMEOUT' });
+    expect(breakers[1]?.stats.inFlight).toBe(1); // its deadline is 1 ms later
+    await clock.advanceAsync(199);
+    for (const answer of await Promise.all(hung)) expect(answer).toMatchObject({ code: 'ERR_CALL_TIMEOUT' });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('state — an open circuit waits for its recovery without any timer', async () => {
     const { clock, breaker } = setup(false);
     for (let i = 0; i < 3; i++)
