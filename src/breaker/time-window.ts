@@ -19,9 +19,7 @@ export class TimeWindow implements Window {
   // (cheaper to make than a typed array, which lives off the heap), made on the first record so
   // that a breaker that never counts anything pays nothing for it.
   #counts: number[] | undefined;
-  // Absolute number of the newest bucket; meaningful once `#counts` exists. An integer from the
-  // start (not -Infinity), so the field never needs a boxed double.
-  #head = 0;
+  #head = -Infinity; // absolute number of the newest bucket
 
   constructor(duration: number, buckets: number) {
     this.#size = buckets;
@@ -30,7 +28,7 @@ export class TimeWindow implements Window {
 
   record(now: number, failure: boolean, slow: boolean): void {
     const bucket = Math.floor(now / this.#bucketMs);
-    if (bucket > this.#head || this.#counts === undefined) this.#advance(bucket);
+    if (bucket > this.#head) this.#advance(bucket);
     // A clock never runs backwards; should a time land in an older bucket, the newest one counts it.
     const at = this.#slot(this.#head);
     const counts = this.#counts ?? this.#allocate();

@@ -53,6 +53,17 @@ describe('TimeWindow', () => {
     expect(counts(w)).toEqual({ calls: 2, failures: 1, slowCalls: 0 });
   });
 
+  it('record — a time older than the newest bucket (a call that started earlier) counts in the newest', () => {
+    const w = new TimeWindow(10, 1);
+    w.roll(10); // a stats read at t=10 moved the window to bucket 1 before anything was recorded
+    w.record(0, false, false); // the success of a call that started at t=0
+    expect(w.calls).toBe(1);
+    w.roll(19);
+    expect(w.calls).toBe(1); // still inside the window: it counts where it was recorded
+    w.roll(20);
+    expect(w.calls).toBe(0);
+  });
+
   it('roll — a long idle jump empties the window at once', () => {
     const w = new TimeWindow(10_000, 10);
     for (let t = 0; t < 10_000; t += 100) w.record(t, t % 200 === 0, false);
