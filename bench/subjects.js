@@ -291,6 +291,28 @@ export const CASES = {
       },
     ],
   },
+  // The three window lengths side by side in one process, so that their difference is not buried
+  // in the variation between processes (budget C3).
+  windows: {
+    title: '50/50 success/failure, cannot trip: 10 s, 60 s and 600 s windows (1 s buckets) in one process',
+    loop: 'seqCatch',
+    fn: 'mixed',
+    anchors: {},
+    subjects: [
+      bare,
+      ...[10, 60, 600].map((seconds) => ({
+        id: `breakwater-${seconds}s`,
+        label: `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
+        make: (libs, fn) => {
+          const b = new libs.bw.CircuitBreaker({
+            ...NEVER_TRIPS,
+            window: { type: 'time', duration: seconds * 1000, buckets: seconds },
+          });
+          return () => b.execute(fn);
+        },
+      })),
+    ],
+  },
   telemetry: {
     title: 'closed, success, sequential, no timeout: with vs without a listener on another event',
     loop: 'seq',
