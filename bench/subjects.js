@@ -85,6 +85,21 @@ async function trippedBreakwater(libs) {
 
 const bare = { id: 'bare', label: 'bare `await fn()`', make: (_libs, fn) => fn };
 
+/** A breakwater breaker with a time window of `seconds` (1 s buckets) that never trips. */
+function breakwaterWindow(id, seconds) {
+  return {
+    id,
+    label: `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
+    make: (libs, fn) => {
+      const b = new libs.bw.CircuitBreaker({
+        ...NEVER_TRIPS,
+        window: { type: 'time', duration: seconds * 1000, buckets: seconds },
+      });
+      return () => b.execute(fn);
+    },
+  };
+}
+
 function windowCase(seconds) {
   const ms = seconds * 1000;
   return {
@@ -94,17 +109,7 @@ function windowCase(seconds) {
     anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
     subjects: [
       bare,
-      {
-        id: 'breakwater',
-        label: `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker({
-            ...NEVER_TRIPS,
-            window: { type: 'time', duration: ms, buckets: seconds },
-          });
-          return () => b.execute(fn);
-        },
-      },
+      breakwaterWindow('breakwater', seconds),
       {
         id: 'opossum',
         label: `opossum, timeout false, rollingCountTimeout ${ms}, ${seconds} buckets, errorThresholdPercentage 100, volumeThreshold huge`,
@@ -298,20 +303,7 @@ export const CASES = {
     loop: 'seqCatch',
     fn: 'mixed',
     anchors: {},
-    subjects: [
-      bare,
-      ...[10, 60, 600].map((seconds) => ({
-        id: `breakwater-${seconds}s`,
-        label: `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker({
-            ...NEVER_TRIPS,
-            window: { type: 'time', duration: seconds * 1000, buckets: seconds },
-          });
-          return () => b.execute(fn);
-        },
-      })),
-    ],
+    subjects: [bare, ...[10, 60, 600].map((seconds) => breakwaterWindow(`breakwater-${seconds}s`, seconds))],
   },
   telemetry: {
     title: 'closed, success, sequential, no timeout: with vs without a listener on another event',

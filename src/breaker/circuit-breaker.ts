@@ -1,7 +1,7 @@
 import type { Disposable, Listener } from '../core/events.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { BreakerEvents } from './events.js';
-import { type CircuitBreakerOptions, MAX_TIMER_MS, type Resolved, resolveOptions } from './options.js';
+import { type CircuitBreakerOptions, MAX_TIMER_MS, resolveOptions } from './options.js';
 import { type BreakerTotals, Runner } from './runner.js';
 import type { FleetHandle } from './fleet.js';
 import { FleetRunner } from './fleet-runner.js';
@@ -35,22 +35,6 @@ export interface BreakerStats {
   readonly totals: Readonly<BreakerTotals>;
 }
 
-// Options resolved once, handed to the next constructor call by `breakerWith`.
-let handoff: Resolved | undefined;
-
-/**
- * Builds a breaker from options resolved once (every breaker of a registry shares them, and
- * they are not validated again for each key). Not part of the public API.
- */
-export function breakerWith(resolved: Resolved): CircuitBreaker {
-  handoff = resolved;
-  try {
-    return new CircuitBreaker();
-  } finally {
-    handoff = undefined;
-  }
-}
-
 /**
  * A circuit breaker. Closed, calls pass and their outcomes are counted in a rolling window; when
  * a trip rule holds it opens and rejects calls at once with `CircuitOpenError`, without calling
@@ -67,8 +51,7 @@ export class CircuitBreaker implements Policy {
   readonly #r: Runner;
 
   constructor(options: CircuitBreakerOptions = {}) {
-    const { name, options: resolved } = handoff ?? resolveOptions(options);
-    handoff = undefined;
+    const { name, options: resolved } = resolveOptions(options);
     this.name = name;
     this.#r = resolved.fleet === undefined ? new Runner(resolved, name) : new FleetRunner(resolved, name);
     resolved.telemetry?.register(breakerSource(this));

@@ -125,32 +125,67 @@ export interface Resolved {
   readonly options: ResolvedOptions;
 }
 
-let defaults: ResolvedOptions | undefined;
+// The options resolved last, and their resolution. Breakers made one after another from the same
+// settings (every default breaker, the keys of a registry, a loop over dependencies) share one
+// resolved object, and their options are validated once. One entry: it holds at most one set of
+// options (and what they reference) beyond the breakers that use it.
+let last: { readonly options: CircuitBreakerOptions; readonly resolved: ResolvedOptions } | undefined;
 
-/** True when `options` sets nothing but (perhaps) the name and the system clock. */
-function onlyDefaults(options: CircuitBreakerOptions): boolean {
+/** Option objects compared by their fields: a caller may change one between two breakers. */
+const NESTED = new Set(['window', 'recoveryBackoff']);
+
+/** The value that counts for `key` (the system clock is the default, whether given or not). */
+function setting(options: CircuitBreakerOptions, key: string): unknown {
+  const value = options[key as keyof CircuitBreakerOptions];
+  return key === 'clock' && value === systemClock ? undefined : value;
+}
+
+function sameValue(key: string, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!NESTED.has(key) || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  for (const k of keys) if (x[k] !== y[k]) return false;
+  return true;
+}
+
+/** True when `options` set exactly what `previous` set, the name aside. */
+function sameSettings(options: CircuitBreakerOptions, previous: CircuitBreakerOptions): boolean {
   for (const key in options) {
     if (key === 'name') continue;
-    if (!(KNOWN as readonly string[]).includes(key)) return false; // reported by the full check
-    const value = options[key as keyof CircuitBreakerOptions];
-    if (value !== undefined && !(key === 'clock' && value === systemClock)) return false;
+    if (!(KNOWN as readonly string[]).includes(key)) return false; // left to the full check to report
+    if (!sameValue(key, setting(options, key), setting(previous, key))) return false;
+  }
+  for (const key in previous) {
+    if (key !== 'name' && !(key in options) && setting(previous, key) !== undefined) return false;
   }
   return true;
 }
 
 /**
  * Applies defaults and validates; throws one error naming every bad option. Never mutates
- * `options`. Options that set nothing but the name resolve to one shared object.
+ * `options`. Options that set the same as the options resolved last (the name aside) share
+ * their resolution.
  */
 export function resolveOptions(options: CircuitBreakerOptions, defaultName = 'breaker'): Resolved {
-  if (typeof options === 'object' && (options as unknown) !== null && onlyDefaults(options)) {
+  const isObject = typeof options === 'object' && (options as unknown) !== null;
+  if (isObject && last !== undefined && sameSettings(options, last.options)) {
     const name = options.name ?? defaultName;
-    if (typeof name === 'string' && name.length > 0) {
-      defaults ??= resolveAll({}, defaultName).options;
-      return { name, options: defaults };
-    }
+    if (typeof name === 'string' && name.length > 0) return { name, options: last.resolved };
   }
-  return resolveAll(options, defaultName);
+  const resolved = resolveAll(options, defaultName);
+  // A snapshot belongs to one breaker; nested option objects are copied, as they are compared.
+  if (options.initialState === undefined) {
+    const copy: Record<string, unknown> = { ...options };
+    for (const key of NESTED) {
+      const nested = copy[key];
+      if (typeof nested === 'object' && nested !== null) copy[key] = { ...nested };
+    }
+    last = { options: copy, resolved: resolved.options };
+  }
+  return resolved;
 }
 
 function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolved {

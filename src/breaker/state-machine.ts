@@ -46,6 +46,8 @@ const LEGAL: Readonly<Record<StateName, readonly StateName[]>> = {
 
 /** Called on every transition, after the new state is in place. */
 export interface TransitionHook {
+  /** The breaker's name, for messages. */
+  readonly name: string;
   transitioned(from: StateName, to: StateName, reason: TransitionReason, generation: number): void;
 }
 
@@ -282,7 +284,9 @@ export class BreakerMachine {
   #transition(to: State, reason: TransitionReason, now: number): void {
     const from = this.#state.name;
     if (!LEGAL[from].includes(to.name)) {
-      throw new Error(`breaker: illegal transition ${from} -> ${to.name} (${reason}); this is a bug`);
+      throw new Error(
+        `breaker "${this.#onTransition.name}": illegal transition ${from} -> ${to.name} (${reason}); this is a bug`,
+      );
     }
     this.#state = to;
     this.generation++;

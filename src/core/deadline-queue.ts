@@ -136,12 +136,10 @@ class Alarm {
     if (last === undefined || heap.length === 0) return;
     let i = 0;
     for (;;) {
-      const left = heap[2 * i + 1];
-      const right = heap[2 * i + 2];
-      if (left === undefined) break;
-      const [child, at] =
-        right !== undefined && right.wakeAt < left.wakeAt ? [right, 2 * i + 2] : [left, 2 * i + 1];
-      if (child.wakeAt >= last.wakeAt) break;
+      let at = 2 * i + 1; // the earlier of the two children
+      if ((heap[at + 1]?.wakeAt ?? Infinity) < (heap[at]?.wakeAt ?? Infinity)) at++;
+      const child = heap[at];
+      if (child === undefined || child.wakeAt >= last.wakeAt) break;
       heap[i] = child;
       i = at;
     }

@@ -1,5 +1,4 @@
-import { CircuitBreaker, breakerWith, sourceOf } from '../breaker/circuit-breaker.js';
-import { type ResolvedOptions, resolveOptions } from '../breaker/options.js';
+import { CircuitBreaker, sourceOf } from '../breaker/circuit-breaker.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
 import type { EvictionReason, RegistryEvents } from './events.js';
 import {
@@ -46,8 +45,6 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
   readonly #events = new Emitter<RegistryEvents>('BreakerRegistry');
   readonly #sweepEvery: number;
   #nextSweep: number;
-
-  #shared: ResolvedOptions | undefined;
 
   constructor(options: BreakerRegistryOptions = {}) {
     this.#o = resolveRegistryOptions(options);
@@ -151,12 +148,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     const o = this.#o;
     const name = o.prefix === undefined ? key : `${o.prefix}:${key}`;
     const options = { ...o.defaults, name, clock: o.defaults.clock ?? o.clock };
-    if (o.create === undefined) {
-      if (name.length === 0) return new CircuitBreaker(options); // throws: names are non-empty
-      // The defaults were validated with the registry; every key's breaker shares their resolution.
-      this.#shared ??= resolveOptions(options).options;
-      return breakerWith({ name, options: this.#shared });
-    }
+    if (o.create === undefined) return new CircuitBreaker(options);
     const breaker = o.create(key, options);
     if (!isBreaker(breaker)) {
       throw new TypeError(

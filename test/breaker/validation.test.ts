@@ -230,4 +230,21 @@ describe('option validation', () => {
     expect([a.state, b.state]).toEqual(['open', 'closed']);
     expect(() => new CircuitBreaker({ name: '' })).toThrow(/name must be a non-empty string/);
   });
+
+  it('constructor — options like those of the breaker before still take effect, nested objects included', async () => {
+    const fail = () => Promise.reject(new Error('down'));
+    const ok = async () => 'ok';
+    const window = { type: 'count' as const, size: 2 };
+    const small = new CircuitBreaker({ window, failureThreshold: 2, timeout: false });
+    window.size = 4; // changed between two breakers built from the same objects
+    const large = new CircuitBreaker({ window, failureThreshold: 2, timeout: false });
+    for (const b of [small, large]) {
+      for (const fn of [fail, ok, ok, fail]) await b.execute(fn).catch(() => undefined);
+    }
+    expect(small.state).toBe('closed'); // a window of 2 holds one of the failures
+    expect(large.state).toBe('open'); // a window of 4 holds both
+    new CircuitBreaker({ failureThreshold: 3 });
+    expect(() => new CircuitBreaker({ failureThreshold: -1 })).toThrow(/failureThreshold/);
+    expect(new CircuitBreaker({ failureThreshold: 3, name: 'x' }).name).toBe('x');
+  });
 });
