@@ -1,16 +1,14 @@
 import type { CallTimeoutError } from '../core/errors.js';
-import type { Expiring } from '../core/deadline-queue.js';
+import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
 import type { Runner } from './runner.js';
 
-// The resolving functions of the promise being built. One shared executor stores them here, so a
-// call allocates no executor closure; `guardedCall` takes them at once.
-let nextResolve: (value: never) => void = () => undefined;
-let nextReject: (error: unknown) => void = () => undefined;
-function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
-  nextResolve = resolve;
-  nextReject = reject;
-}
+// The call whose promise is being built: `GuardedCall.capture` hands it the resolving functions.
+let building: GuardedCall<unknown> | undefined;
+
+type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (error: unknown) => void) => void;
+
+const noop = (): void => undefined;
 
 /** The caller's signal and the listener this call put on it. */
 interface CallerLink {
@@ -32,10 +30,13 @@ export function guardedCall<T>(
   caller: AbortSignal | undefined,
   tag: unknown,
 ): Promise<T> {
-  const promise = new Promise<T>(capture);
-  const resolve = nextResolve as (value: T | PromiseLike<T>) => void;
-  const call = new GuardedCall<T>(runner, resolve, nextReject, args, generation, start, tag);
-  if (runner.timed) runner.deadlines.push(call);
+  const timeout = runner.o.timeout;
+  const deadline = timeout === false ? Infinity : start + timeout;
+  const call = new GuardedCall<T>(runner, args, generation, start, deadline, tag);
+  building = call as GuardedCall<unknown>;
+  const promise = new Promise<T>(GuardedCall.capture as Executor<T>);
+  building = undefined;
+  if (runner.timed) (runner.deadlines ??= new DeadlineQueue(runner.o.clock)).push(call);
   if (caller !== undefined) call.link(caller);
   call.run(fn);
   return promise;
@@ -49,38 +50,65 @@ export function guardedCall<T>(
  */
 class GuardedCall<T> implements PolicyContext, Expiring {
   deadline: number;
-  prev: Expiring | undefined = undefined;
-  next: Expiring | undefined = undefined;
-  readonly #resolve: (value: T | PromiseLike<T>) => void;
-  readonly #reject: (error: unknown) => void;
+  prev: Expiring | undefined;
+  next: Expiring | undefined;
+  #resolve: (value: T | PromiseLike<T>) => void;
+  #reject: (error: unknown) => void;
   readonly #runner: Runner;
   readonly #args: readonly unknown[];
   readonly #generation: number;
   readonly #start: number;
   readonly #tag: unknown;
   /** `undefined` while running; then `true`, or the `CallTimeoutError` when the deadline ended it. */
-  #ended: true | CallTimeoutError | undefined = undefined;
-  #controller: AbortController | undefined = undefined;
-  #caller: CallerLink | undefined = undefined;
+  #ended: true | CallTimeoutError | undefined;
+  #controller: AbortController | undefined;
+  #caller: CallerLink | undefined;
+
+  /**
+   * The executor of every call's promise: one shared function, so a call allocates no executor
+   * closure, and it stores the resolving functions in the call, not in module state.
+   */
+  static capture(this: void, resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+    const call = building;
+    if (call === undefined) return;
+    call.#resolve = resolve;
+    call.#reject = reject;
+  }
+
+  // V8 holds a hidden class only while some object has it. Once every call has settled, a full
+  // garbage collection would drop this class and deoptimize the code built for it (the call path
+  // and the queue), to be recompiled on later calls. This object keeps the class alive.
+  // eslint-disable-next-line no-unused-private-class-members -- held, never read
+  static readonly #shape = new GuardedCall<unknown>(
+    undefined as unknown as Runner,
+    [],
+    0,
+    0.5,
+    1.5,
+    undefined,
+  );
 
   constructor(
     runner: Runner,
-    resolve: (value: T | PromiseLike<T>) => void,
-    reject: (error: unknown) => void,
     args: readonly unknown[],
     generation: number,
     start: number,
+    deadline: number,
     tag: unknown,
   ) {
+    this.deadline = deadline;
+    this.prev = undefined;
+    this.next = undefined;
+    this.#resolve = noop;
+    this.#reject = noop;
     this.#runner = runner;
-    this.#resolve = resolve;
-    this.#reject = reject;
     this.#args = args;
     this.#generation = generation;
     this.#start = start;
     this.#tag = tag;
-    const timeout = runner.o.timeout;
-    this.deadline = timeout === false ? Infinity : start + timeout;
+    this.#ended = undefined;
+    this.#controller = undefined;
+    this.#caller = undefined;
   }
 
   /** Listens to the caller's signal until the call ends. */
@@ -103,12 +131,8 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     }
     // Handlers straight on the function's promise (no async driver): one turn to settle ours.
     (pending instanceof Promise ? (pending as Promise<T>) : Promise.resolve(pending)).then(
-      (value) => {
-        this.#succeeded(value);
-      },
-      (error: unknown) => {
-        this.#failed(error);
-      },
+      this.#succeeded.bind(this),
+      this.#failed.bind(this),
     );
   }
 
@@ -168,7 +192,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #finish(): boolean {
     if (this.#ended !== undefined) return false;
     this.#ended = true;
-    if (this.#runner.timed) this.#runner.deadlines.remove(this);
+    this.#runner.deadlines?.remove(this); // a call not queued is ignored
     this.#detachCaller();
     return true;
   }

@@ -1,6 +1,6 @@
 import { CallTimeoutError, CircuitOpenError, type RejectingState } from '../core/errors.js';
 import { guardedCall } from './guarded-call.js';
-import { DeadlineQueue } from '../core/deadline-queue.js';
+import type { DeadlineQueue } from '../core/deadline-queue.js';
 import { Emitter } from '../core/events.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
 import type { CallOutcome } from '../core/telemetry.js';
@@ -79,7 +79,8 @@ export class Runner implements TransitionHook {
   };
   /** True when calls have a timeout (they take the guarded path). */
   readonly timed: boolean;
-  #deadlines: DeadlineQueue | undefined;
+  /** The deadline queue of timed calls, made on the first timed call (see `guardedCall`). */
+  deadlines: DeadlineQueue | undefined;
   inFlight = 0;
   #observers: SharedObservers | undefined;
   #plainContext: PlainContext | undefined;
@@ -96,11 +97,6 @@ export class Runner implements TransitionHook {
   /** The context of plain calls: their signal never aborts, so one object (made on first use) serves them all. */
   get plainContext(): PlainContext {
     return (this.#plainContext ??= new PlainContext());
-  }
-
-  /** The deadline queue of timed calls, made on the first timed call. */
-  get deadlines(): DeadlineQueue {
-    return (this.#deadlines ??= new DeadlineQueue(this.o.clock));
   }
 
   /** Called by the state machine after every transition. */

@@ -20,6 +20,11 @@ export class TimeWindow implements Window {
   // that a breaker that never counts anything pays nothing for it.
   #counts: number[] | undefined;
   #head = -Infinity; // absolute number of the newest bucket
+  #at = 0; // offset of the newest bucket in `#counts` (kept, so that recording needs no modulo)
+  // A time below this is in the newest bucket or an older one, so it needs no division. It sits a
+  // hair below the next bucket's start, so floating-point rounding never lets the two disagree:
+  // times near the edge take the exact path.
+  #edge = -Infinity;
 
   constructor(duration: number, buckets: number) {
     this.#size = buckets;
@@ -27,10 +32,9 @@ export class TimeWindow implements Window {
   }
 
   record(now: number, failure: boolean, slow: boolean): void {
-    const bucket = Math.floor(now / this.#bucketMs);
-    if (bucket > this.#head) this.#advance(bucket);
+    if (now >= this.#edge) this.roll(now);
     // A clock never runs backwards; should a time land in an older bucket, the newest one counts it.
-    const at = this.#slot(this.#head);
+    const at = this.#at;
     const counts = this.#counts ?? this.#allocate();
     counts[at] = (counts[at] ?? 0) + 1;
     this.calls++;
@@ -47,7 +51,7 @@ export class TimeWindow implements Window {
   recordUntimedSuccess(): boolean {
     const counts = this.#counts;
     if (counts === undefined) return false; // no time seen yet: the caller reads the clock
-    const at = this.#slot(this.#head);
+    const at = this.#at;
     counts[at] = (counts[at] ?? 0) + 1;
     this.calls++;
     return true;
@@ -88,5 +92,8 @@ export class TimeWindow implements Window {
       }
     }
     this.#head = bucket;
+    this.#at = this.#slot(bucket);
+    const next = (bucket + 1) * this.#bucketMs;
+    this.#edge = next - Math.abs(next) * 1e-9;
   }
 }

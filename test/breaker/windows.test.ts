@@ -1,4 +1,5 @@
 // Windows on their own: time (buckets), count (ring) and consecutive; one contract, three kinds.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConsecutiveWindow } from '../../src/breaker/consecutive-window.js';
 import { CountWindow } from '../../src/breaker/count-window.js';
@@ -109,6 +110,39 @@ describe('TimeWindow', () => {
     expect(w.calls).toBe(1);
     w.roll(1_000);
     expect(w.calls).toBe(0);
+  });
+
+  it('record — a time at or next to a bucket edge is filed in the bucket floor(t / bucketMs) names', () => {
+    // The window skips the division for times clearly inside its newest bucket; near an edge it
+    // must agree with the division to the last bit. Times here sit on edges and a few ulps off.
+    const nudge = (x: number, ulps: number): number => {
+      const f = new Float64Array([x]);
+      const bits = new BigInt64Array(f.buffer);
+      bits[0] = (bits[0] ?? 0n) + BigInt(ulps); // x >= 0: one step of the bit pattern is one ulp
+      return f[0] ?? x;
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: -2, max: 2 })), {
+          maxLength: 40,
+        }),
+        (duration, buckets, steps) => {
+          const bucketMs = duration / buckets;
+          const w = new TimeWindow(duration, buckets);
+          const filed: number[] = []; // the reference: bucket each record is counted in
+          let head = -Infinity;
+          for (const [edge, ulps] of steps.sort((a, b) => a[0] - b[0])) {
+            const t = nudge(edge * bucketMs, ulps);
+            head = Math.max(head, Math.floor(t / bucketMs));
+            filed.push(head);
+            w.record(t, false, false);
+            expect(w.calls).toBe(filed.filter((b) => b > head - buckets).length);
+          }
+        },
+      ),
+    );
   });
 
   it('record — works on a clock that reads negative times', () => {

@@ -46,4 +46,23 @@ describe('process lifecycle (DESIGN 10)', () => {
     ]);
     expect(report.totals).toMatchObject({ calls: 4, timeouts: 3, ignored: 1 });
   });
+
+  it('process — a full garbage collection between calls keeps the call and rejection paths optimized', async () => {
+    // V8 holds an object shape only while some object has it; code built for a shape that a
+    // collection drops is deoptimized ("weak objects"). Breakwater keeps its per-call shapes alive.
+    const child = await runFixture('optimized-across-gc.js', ['--expose-gc', '--trace-opt', '--trace-deopt']);
+    expect(child.code).toBe(0);
+    expect(child.stdout).toContain(`ANSWERS ${String(6 * 20_000)}`);
+    const ours =
+      /<(?:JSFunction|SharedFunctionInfo) (guardedCall|GuardedCall|#succeeded|#finish|push|remove|fast|rejectWith)\b/;
+    const optimized = child.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('[compiling method') && ours.test(l));
+    expect(optimized.join('\n')).toMatch(/guardedCall/); // the path was optimized at all
+    expect(optimized.join('\n')).toMatch(/fast/);
+    const dropped = child.stdout
+      .split('\n')
+      .filter((l) => l.includes('reason: weak objects') && ours.test(l));
+    expect(dropped).toEqual([]);
+  });
 });
