@@ -114,7 +114,7 @@ export class CircuitBreaker implements Policy {
         failureRate: w.calls === 0 ? 0 : w.failures / w.calls,
         slowCallRate: w.calls === 0 ? 0 : w.slowCalls / w.calls,
       },
-      totals: { ...r.totals },
+      totals: r.totals,
     };
   }
 

@@ -46,7 +46,7 @@ export class FleetRunner extends Runner {
   }
 
   #report(event: FleetEvent): void {
-    if (this.events.has('fleet')) this.events.emit('fleet', event);
+    if (this.listens('fleet')) this.events.emit('fleet', event);
     const t = this.o.telemetry;
     if (t?.active === true) {
       t.emit({

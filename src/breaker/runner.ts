@@ -67,16 +67,17 @@ export class Runner implements TransitionHook {
   readonly o: ResolvedOptions;
   readonly name: string;
   readonly machine: BreakerMachine;
-  readonly events: Emitter<BreakerEvents>;
-  readonly totals: BreakerTotals = {
-    calls: 0,
-    successes: 0,
-    failures: 0,
-    timeouts: 0,
-    ignored: 0,
-    rejected: 0,
-    fallbacks: 0,
-  };
+  // Lifetime totals, as fields of the runner rather than an object of their own: one object less
+  // to make per breaker (see `totals`).
+  calls = 0;
+  successes = 0;
+  failures = 0;
+  timeouts = 0;
+  ignored = 0;
+  rejected = 0;
+  fallbacks = 0;
+  /** Made on the first subscription: most breakers are never listened to. */
+  #events: Emitter<BreakerEvents> | undefined;
   /** True when calls have a timeout (they take the guarded path). */
   readonly timed: boolean;
   /** The deadline queue of timed calls, made on the first timed call (see `guardedCall`). */
@@ -88,10 +89,25 @@ export class Runner implements TransitionHook {
   constructor(options: ResolvedOptions, name: string) {
     this.o = options;
     this.name = name;
-    // Outcome listeners need durations, so their presence makes calls timed (see `observed`).
-    this.events = new Emitter<BreakerEvents>(name, OUTCOME_EVENTS);
     this.machine = new BreakerMachine(options, options.clock.now(), this);
     this.timed = options.timeout !== false;
+  }
+
+  /** The breaker's events; reading it makes the emitter. */
+  get events(): Emitter<BreakerEvents> {
+    // Outcome listeners need durations, so their presence makes calls timed (see `observed`).
+    return (this.#events ??= new Emitter<BreakerEvents>(this.name, OUTCOME_EVENTS));
+  }
+
+  /** True when `event` has a listener (false while nobody ever subscribed). */
+  listens(event: keyof BreakerEvents): boolean {
+    return this.#events?.has(event) === true;
+  }
+
+  /** A snapshot of the lifetime totals. */
+  get totals(): BreakerTotals {
+    const { calls, successes, failures, timeouts, ignored, rejected, fallbacks } = this;
+    return { calls, successes, failures, timeouts, ignored, rejected, fallbacks };
   }
 
   /** The context of plain calls: their signal never aborts, so one object (made on first use) serves them all. */
@@ -101,7 +117,7 @@ export class Runner implements TransitionHook {
 
   /** Called by the state machine after every transition. */
   transitioned(from: StateName, to: StateName, reason: TransitionReason, generation: number): void {
-    if (this.events.has('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
+    if (this.listens('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
     const t = this.o.telemetry;
     if (t?.active === true) {
       t.emit({ type: 'transition', policy: this.name, kind: 'breaker', from, to, reason, generation });
@@ -114,7 +130,7 @@ export class Runner implements TransitionHook {
    * `stateChange`, `rejected` or `fallback` alone leave calls untimed.
    */
   get observed(): boolean {
-    return this.events.watchedActive || this.o.telemetry?.active === true;
+    return this.#events?.watchedActive === true || this.o.telemetry?.active === true;
   }
 
   /** Reports a call's outcome to the telemetry stream, if anyone listens there. */
@@ -151,7 +167,7 @@ export class Runner implements TransitionHook {
     start: number,
     tag: unknown,
   ): Promise<T> {
-    this.totals.calls++;
+    this.calls++;
     this.inFlight++;
     if (this.timed || signal !== undefined) {
       return guardedCall<T>(this, fn, args, generation, start, signal, tag);
@@ -229,9 +245,9 @@ export class Runner implements TransitionHook {
 
   /** A call refused without running: counts, reports, and answers with the fallback or the error. */
   rejectWith<T>(state: RejectingState, retryAfterMs: number, args: readonly unknown[]): Promise<T> {
-    this.totals.rejected++;
+    this.rejected++;
     const error = CircuitOpenError.fast(this.name, state, retryAfterMs);
-    if (this.events.has('rejected')) this.events.emit('rejected', { state, retryAfterMs });
+    if (this.listens('rejected')) this.events.emit('rejected', { state, retryAfterMs });
     this.#tell('rejected', NaN, false);
     // Rejecting through a settled promise's `then` (rather than `Promise.reject`) gives the caller a
     // turn to attach its handler first, which spares Node's unhandled-rejection bookkeeping.
@@ -251,21 +267,21 @@ export class Runner implements TransitionHook {
       !this.observed &&
       this.machine.countUntimedSuccess(generation, start)
     ) {
-      this.totals.successes++;
+      this.successes++;
       return value;
     }
     const now = this.o.clock.now();
     const durationMs = now - start;
     const slow = durationMs >= this.o.slowCallDuration;
     if (resultFailed) {
-      this.totals.failures++;
-      if (this.events.has('failure'))
+      this.failures++;
+      if (this.listens('failure'))
         this.events.emit('failure', { durationMs, slow, generation, error: undefined, result: value });
       this.#tell('failure', durationMs, slow);
       this.count(generation, start, now, true, tag);
     } else {
-      this.totals.successes++;
-      if (this.events.has('success')) this.events.emit('success', { durationMs, slow, generation });
+      this.successes++;
+      if (this.listens('success')) this.events.emit('success', { durationMs, slow, generation });
       this.#tell('success', durationMs, slow);
       this.count(generation, start, now, false, tag);
     }
@@ -292,16 +308,16 @@ export class Runner implements TransitionHook {
     const durationMs = now - start;
     const isFailure = this.o.isFailure;
     if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
-      this.totals.ignored++;
+      this.ignored++;
       this.uncount(generation, start, now, tag);
-      if (this.events.has('ignored'))
+      if (this.listens('ignored'))
         this.events.emit('ignored', { durationMs, error, aborted: false, generation });
       this.#tell('ignored', durationMs, false);
       return false;
     }
-    this.totals.failures++;
+    this.failures++;
     const slow = durationMs >= this.o.slowCallDuration;
-    if (this.events.has('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
+    if (this.listens('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
     this.#tell('failure', durationMs, slow);
     this.count(generation, start, now, true, tag);
     return true;
@@ -311,9 +327,9 @@ export class Runner implements TransitionHook {
   timedOut(generation: number, start: number, timeoutMs: number, tag?: unknown): CallTimeoutError {
     this.inFlight--;
     const now = this.o.clock.now();
-    this.totals.timeouts++;
+    this.timeouts++;
     const durationMs = now - start;
-    if (this.events.has('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
+    if (this.listens('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
     this.#tell('timeout', durationMs, durationMs >= this.o.slowCallDuration);
     this.count(generation, start, now, true, tag);
     return new CallTimeoutError(this.name, timeoutMs);
@@ -322,12 +338,12 @@ export class Runner implements TransitionHook {
   /** The caller aborted: not counted, the permit is released. */
   aborted(reason: unknown, generation: number, start: number, tag?: unknown): void {
     this.inFlight--;
-    this.totals.ignored++;
+    this.ignored++;
     const now = this.o.clock.now();
     this.uncount(generation, start, now, tag);
     if (this.observed) {
       const durationMs = now - start;
-      if (this.events.has('ignored'))
+      if (this.listens('ignored'))
         this.events.emit('ignored', { durationMs, error: reason, aborted: true, generation });
       this.#tell('ignored', durationMs, false);
     }
@@ -337,8 +353,8 @@ export class Runner implements TransitionHook {
   fallback(error: unknown, args: readonly unknown[]): unknown {
     const fallback = this.o.fallback;
     if (fallback === undefined) throw error;
-    this.totals.fallbacks++;
-    if (this.events.has('fallback')) this.events.emit('fallback', { error });
+    this.fallbacks++;
+    if (this.listens('fallback')) this.events.emit('fallback', { error });
     const t = this.o.telemetry;
     if (t?.active === true) t.emit({ type: 'fallback', policy: this.name, kind: 'breaker' });
     return fallback(error, ...args);
