@@ -11,8 +11,11 @@
  *   compiled copy of the loop and of the protected function; after a warm-up and a calibration,
  *   samples are interleaved across subjects (round r starts with subject r mod k), `gc()` before
  *   each; a subject's result is its median sample in ns per call.
- * - The whole set of cases runs `runs` times (3 by default) with the case order rotated; each
- *   cell printed is the median across runs. Overhead = ns above the bare loop of the same process.
+ * - The whole set of cases runs `runs` times (3 by default) with the case order rotated, and in
+ *   run r each case builds and warms up its subjects starting from a different one (the first
+ *   one shares the library's code with no other subject yet); each cell printed is the median
+ *   across runs. The `windows` case, judged on differences between its own subjects, takes three
+ *   times the samples. Overhead = ns above the bare loop of the same process.
  * - Bytes allocated per call: heap growth (`used_heap_size`) over a few hundred calls right after
  *   a full GC; repetitions during which any GC ran are discarded; median of the rest. Node 20 has
  *   no total-allocated counter, so growth of the heap between two collections is the measure.
@@ -204,7 +207,10 @@ async function main() {
     const results = {};
     for (const caseId of order) {
       progress(`run ${run + 1}/${runs}, ${caseId}`);
-      results[caseId] = await runWorker({ kind: 'timing', caseId, params: mode.timing }, args.nodeFlags);
+      // A case judged on a small difference between its own subjects takes more samples.
+      const samples = mode.timing.samples * (CASES[caseId].samplesFactor ?? 1);
+      const params = { ...mode.timing, samples, rotate: run };
+      results[caseId] = await runWorker({ kind: 'timing', caseId, params }, args.nodeFlags);
     }
     raw.timing.push(results);
   }

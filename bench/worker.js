@@ -33,8 +33,14 @@ async function loadLibraries() {
 async function timing(libs, caseId, params) {
   const def = CASES[caseId];
   if (def === undefined) throw new Error(`bench: unknown case ${caseId}`);
+  // Subjects are built and warmed up in turn, and the first one to run shares the library's code
+  // with no other subject yet; run r starts with a different one, so that no subject has that
+  // place in every run.
+  const others = def.subjects.filter((s) => s.id !== 'bare');
+  const k = others.length === 0 ? 0 : (params.rotate ?? 0) % others.length;
+  const ordered = [...def.subjects.filter((s) => s.id === 'bare'), ...others.slice(k), ...others.slice(0, k)];
   const subjects = [];
-  for (const subject of def.subjects) {
+  for (const subject of ordered) {
     const fn = compileFunction(subject.id === 'bare' ? bareFunctionKind(def) : def.fn);
     const loop = compileLoop(def.loop);
     const call = await subject.make(libs, fn);
