@@ -2,11 +2,11 @@
 // that the breakers stop the cascade. Thresholds leave a wide margin: the test must pass on a
 // busy two-core machine, where every latency is stretched.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoReport, PhaseReport, RunReport } from '../../src/demo/run-report.js';
 import { alive, BIN, ensureBuilt, ROOT } from './build.js';
 
@@ -45,12 +45,19 @@ describe('breakwater demo (end to end)', () => {
   let report: DemoReport;
   let output: { code: number | null; stdout: string; stderr: string };
 
+  const dir = mkdtempSync(join(tmpdir(), 'breakwater-demo-'));
+  const file = join(dir, 'report.json');
+
   beforeAll(async () => {
     ensureBuilt();
-    const file = join(mkdtempSync(join(tmpdir(), 'breakwater-demo-')), 'report.json');
     output = await run(['demo', '--duration', '15', '--rate', '50', '--seed', '7', '--json', file]);
     report = JSON.parse(readFileSync(file, 'utf8')) as DemoReport;
   }, 240_000);
+
+  afterAll(() => {
+    rmSync(file, { force: true });
+    rmdirSync(dir);
+  });
 
   it('demo — exits 0, prints live lines, the report and a verdict', () => {
     expect(output.code, output.stderr).toBe(0);
