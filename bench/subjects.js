@@ -86,18 +86,25 @@ async function trippedBreakwater(libs) {
 const bare = { id: 'bare', label: 'bare `await fn()`', make: (_libs, fn) => fn };
 
 /** A breakwater breaker with a time window of `seconds` (1 s buckets) that never trips. */
-function breakwaterWindow(id, seconds) {
+/** A breakwater subject: one breaker made with `options`, then `prepare(breaker)` if given. */
+function breakwater(id, label, options, prepare) {
   return {
     id,
-    label: `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
+    label,
     make: (libs, fn) => {
-      const b = new libs.bw.CircuitBreaker({
-        ...NEVER_TRIPS,
-        window: { type: 'time', duration: seconds * 1000, buckets: seconds },
-      });
+      const b = new libs.bw.CircuitBreaker(options);
+      prepare?.(b);
       return () => b.execute(fn);
     },
   };
+}
+
+function breakwaterWindow(id, seconds) {
+  return breakwater(
+    id,
+    `breakwater, time window ${seconds} s / ${seconds} buckets, failureThreshold Infinity, timeout false`,
+    { ...NEVER_TRIPS, window: { type: 'time', duration: seconds * 1000, buckets: seconds } },
+  );
 }
 
 function windowCase(seconds) {
@@ -137,14 +144,7 @@ function windowCase(seconds) {
 /** Subjects of the closed success path without timeouts (sequential and concurrent). */
 const closedNoTimeout = [
   bare,
-  {
-    id: 'breakwater',
-    label: 'breakwater, defaults with timeout: false',
-    make: (libs, fn) => {
-      const b = new libs.bw.CircuitBreaker({ timeout: false });
-      return () => b.execute(fn);
-    },
-  },
+  breakwater('breakwater', 'breakwater, defaults with timeout: false', { timeout: false }),
   {
     id: 'opossum',
     label: 'opossum, timeout: false',
@@ -183,14 +183,7 @@ export const CASES = {
     anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
     subjects: [
       bare,
-      {
-        id: 'breakwater',
-        label: 'breakwater, defaults (timeout 10 s)',
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker();
-          return () => b.execute(fn);
-        },
-      },
+      breakwater('breakwater', 'breakwater, defaults (timeout 10 s)', undefined),
       {
         id: 'opossum',
         label: 'opossum, defaults (timeout 10 s)',
@@ -217,14 +210,11 @@ export const CASES = {
     anchors: { opossum: 'opossum', cockatiel: 'cockatiel' },
     subjects: [
       bare,
-      {
-        id: 'breakwater',
-        label: 'breakwater, failureThreshold Infinity, timeout false (10 s / 10 buckets window)',
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker(NEVER_TRIPS);
-          return () => b.execute(fn);
-        },
-      },
+      breakwater(
+        'breakwater',
+        'breakwater, failureThreshold Infinity, timeout false (10 s / 10 buckets window)',
+        NEVER_TRIPS,
+      ),
       {
         id: 'opossum',
         label: 'opossum, timeout false, errorThresholdPercentage 100, volumeThreshold huge',
@@ -267,15 +257,7 @@ export const CASES = {
           return () => b.execute(fn);
         },
       },
-      {
-        id: 'breakwater-isolated',
-        label: 'breakwater, isolate()',
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker({ timeout: false });
-          b.isolate();
-          return () => b.execute(fn);
-        },
-      },
+      breakwater('breakwater-isolated', 'breakwater, isolate()', { timeout: false }, (b) => b.isolate()),
       {
         id: 'opossum',
         label: 'opossum, timeout false, open()',
@@ -314,23 +296,13 @@ export const CASES = {
     anchors: {},
     subjects: [
       bare,
-      {
-        id: 'breakwater',
-        label: 'breakwater, timeout false, no listener',
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker({ timeout: false });
-          return () => b.execute(fn);
-        },
-      },
-      {
-        id: 'breakwater-listener',
-        label: "breakwater, timeout false, a 'stateChange' listener attached",
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker({ timeout: false });
-          b.on('stateChange', () => undefined);
-          return () => b.execute(fn);
-        },
-      },
+      breakwater('breakwater', 'breakwater, timeout false, no listener', { timeout: false }),
+      breakwater(
+        'breakwater-listener',
+        "breakwater, timeout false, a 'stateChange' listener attached",
+        { timeout: false },
+        (b) => b.on('stateChange', () => undefined),
+      ),
       {
         id: 'breakwater-prometheus',
         label: 'breakwater, timeout false, reporting into a stream with the Prometheus exporter attached',
@@ -355,14 +327,7 @@ if (haveRedisServer()) {
     anchors: {},
     subjects: [
       bare,
-      {
-        id: 'breakwater',
-        label: 'breakwater, timeout false, local only',
-        make: (libs, fn) => {
-          const b = new libs.bw.CircuitBreaker({ timeout: false });
-          return () => b.execute(fn);
-        },
-      },
+      breakwater('breakwater', 'breakwater, timeout false, local only', { timeout: false }),
       {
         id: 'breakwater-fleet',
         label: 'breakwater, timeout false, redisFleet attached',
