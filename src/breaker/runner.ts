@@ -251,7 +251,9 @@ export class Runner implements TransitionHook {
     this.#tell('rejected', NaN, false);
     // Rejecting through a settled promise's `then` (rather than `Promise.reject`) gives the caller a
     // turn to attach its handler first, which spares Node's unhandled-rejection bookkeeping.
-    return SETTLED.then(() => this.fallback(error, args) as T);
+    // A bound method, not an arrow: a closure made per rejection would run without type feedback
+    // and through the lazy-compile stub every time.
+    return SETTLED.then(this.fallback.bind(this, error, args)) as Promise<T>;
   }
 
   /** A resolved call: classify the result, record, report; returns the value. */
