@@ -85,7 +85,15 @@ export function checkBudgets(results) {
   add('B1', 'closed, success, default 10 s timeout', '≤ bare + 120 ns', () => {
     const bw = row(tmo, 'breakwater');
     if (!bw) return undefined;
-    return nsBudget([bw.overhead], 120, scale, `${signed(bw.overhead)} ns (${fmt(bw.ns)} ns/call)`);
+    // The floor subject: what any call with a deadline costs here before a breaker does anything.
+    const floor = row(tmo, 'floor');
+    const floorNote = floor ? `; the floor of a call with a deadline is ${signed(floor.overhead)} ns` : '';
+    return nsBudget(
+      [bw.overhead],
+      120,
+      scale,
+      `${signed(bw.overhead)} ns (${fmt(bw.ns)} ns/call)${floorNote}`,
+    );
   });
   add('B2', 'closed, success, default 10 s timeout', "≥ 5× less overhead than opossum's default", () => {
     const bw = row(tmo, 'breakwater');

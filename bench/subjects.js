@@ -85,7 +85,37 @@ async function trippedBreakwater(libs) {
 
 const bare = { id: 'bare', label: 'bare `await fn()`', make: (_libs, fn) => fn };
 
-/** A breakwater breaker with a time window of `seconds` (1 s buckets) that never trips. */
+/**
+ * The least a call with a deadline does in JavaScript, with no breaker around it: read the clock,
+ * make a promise that can be settled at the deadline whatever the function does, and settle it
+ * from handlers on the function's promise (bound, as breakwater's are). Nothing is queued, counted
+ * or expired. Compiled anew for its subject, as the protected functions are.
+ */
+const TIMED_FLOOR = `
+  const perf = performance;
+  let building;
+  class Call {
+    constructor(start) { this.start = start; this.resolve = undefined; this.reject = undefined; }
+    ok(value) { this.resolve(value); }
+    fail(error) { this.reject(error); }
+  }
+  const capture = (resolve, reject) => { building.resolve = resolve; building.reject = reject; };
+  return () => {
+    const call = new Call(perf.now());
+    building = call;
+    const promise = new Promise(capture);
+    building = undefined;
+    fn().then(call.ok.bind(call), call.fail.bind(call));
+    return promise;
+  };`;
+
+const timedFloor = {
+  id: 'floor',
+  label:
+    "floor of a call with a deadline, no breaker: a clock read and a promise settled by handlers on the function's promise",
+  make: (_libs, fn) => new Function('fn', TIMED_FLOOR)(fn),
+};
+
 /** A breakwater subject: one breaker made with `options`, then `prepare(breaker)` if given. */
 function breakwater(id, label, options, prepare) {
   return {
@@ -99,6 +129,7 @@ function breakwater(id, label, options, prepare) {
   };
 }
 
+/** A breakwater breaker with a time window of `seconds` (1 s buckets) that never trips. */
 function breakwaterWindow(id, seconds) {
   return breakwater(
     id,
@@ -184,6 +215,7 @@ export const CASES = {
     subjects: [
       bare,
       breakwater('breakwater', 'breakwater, defaults (timeout 10 s)', undefined),
+      timedFloor,
       {
         id: 'opossum',
         label: 'opossum, defaults (timeout 10 s)',
@@ -294,6 +326,8 @@ export const CASES = {
     loop: 'seq',
     fn: 'ok',
     anchors: {},
+    // Judged on the difference between two of its own subjects, as the windows case is.
+    samplesFactor: 3,
     subjects: [
       bare,
       breakwater('breakwater', 'breakwater, timeout false, no listener', { timeout: false }),

@@ -108,3 +108,23 @@ describe('bench — smoke run', () => {
     expect(markdown).toMatch(/\*\*(met|missed)\*\*/);
   });
 });
+
+interface Subject {
+  id: string;
+  make: (libs: unknown, fn: () => Promise<unknown>) => () => Promise<unknown>;
+}
+
+describe('bench — the floor subject of the timed case', () => {
+  it("settles with the function's value or error, as a call with a deadline does", async () => {
+    const url = new URL('../../bench/subjects.js', import.meta.url).href;
+    const { CASES } = (await import(url)) as { CASES: Record<string, { subjects: Subject[] }> };
+    const floor = CASES['closed-timeout']?.subjects.find((s) => s.id === 'floor');
+    expect(floor).toBeDefined();
+    const call = floor!.make({}, () => Promise.resolve(7));
+    await expect(call()).resolves.toBe(7);
+    await expect(call()).resolves.toBe(7); // each call settles its own promise
+    const error = new Error('expected');
+    const failing = floor!.make({}, () => Promise.reject(error));
+    await expect(failing()).rejects.toBe(error);
+  });
+});
