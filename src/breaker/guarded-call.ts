@@ -30,9 +30,7 @@ export function guardedCall<T>(
   caller: AbortSignal | undefined,
   tag: unknown,
 ): Promise<T> {
-  const timeout = runner.o.timeout;
-  const deadline = timeout === false ? Infinity : start + timeout;
-  const call = new GuardedCall<T>(runner, args, generation, start, deadline, tag);
+  const call = new GuardedCall<T>(runner, args, generation, start, tag);
   building = call as GuardedCall<unknown>;
   const promise = new Promise<T>(capture as Executor<T>);
   building = undefined;
@@ -49,7 +47,6 @@ export function guardedCall<T>(
  * breaker makes one per timed call.
  */
 class GuardedCall<T> implements PolicyContext, Expiring {
-  deadline: number;
   prev: Expiring | undefined;
   next: Expiring | undefined;
   #resolve: (value: T | PromiseLike<T>) => void;
@@ -79,24 +76,9 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   // garbage collection would drop this class and deoptimize the code built for it (the call path
   // and the queue), to be recompiled on later calls. This object keeps the class alive.
   // eslint-disable-next-line no-unused-private-class-members -- held, never read
-  static readonly #shape = new GuardedCall<unknown>(
-    undefined as unknown as Runner,
-    [],
-    0,
-    0.5,
-    1.5,
-    undefined,
-  );
+  static readonly #shape = new GuardedCall<unknown>(undefined as unknown as Runner, [], 0, 0.5, undefined);
 
-  constructor(
-    runner: Runner,
-    args: readonly unknown[],
-    generation: number,
-    start: number,
-    deadline: number,
-    tag: unknown,
-  ) {
-    this.deadline = deadline;
+  constructor(runner: Runner, args: readonly unknown[], generation: number, start: number, tag: unknown) {
     this.prev = undefined;
     this.next = undefined;
     this.#resolve = noop;
@@ -109,6 +91,12 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#ended = undefined;
     this.#controller = undefined;
     this.#caller = undefined;
+  }
+
+  // Computed, not stored: a stored time would be one more number object per call.
+  get deadline(): number {
+    const timeout = this.#runner.o.timeout;
+    return timeout === false ? Infinity : this.#start + timeout;
   }
 
   /** Listens to the caller's signal until the call ends. */

@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from './clock.js';
 
 /** An entry of a {@link DeadlineQueue}: something that expires at `deadline`. */
 export interface Expiring {
-  deadline: number;
+  readonly deadline: number;
   prev: Expiring | undefined;
   next: Expiring | undefined;
   expire(): void;
