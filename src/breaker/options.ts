@@ -21,7 +21,11 @@ export interface RecoveryBackoff {
 export interface CircuitBreakerOptions {
   /** Label in errors, events and metrics. Default `'breaker'` (wrap and decorator: the function name). */
   readonly name?: string;
-  /** Failures inside the window that open the circuit. Default `5`; `Infinity` turns the rule off. */
+  /**
+   * Failures inside the window that open the circuit. `Infinity` turns the rule off. Default `5`,
+   * unless a rate rule (`failureRateThreshold` or `slowCallRateThreshold`) is given: rate rules
+   * replace the count rule, and both apply only when this is given too.
+   */
   readonly failureThreshold?: number;
   /** What the window remembers. Default `{ type: 'time', duration: 10_000, buckets: 10 }`. */
   readonly window?: WindowOptions;
@@ -200,7 +204,10 @@ function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolv
   const name = o.name ?? defaultName;
   if (typeof name !== 'string' || name.length === 0) check.fail('name', name, 'a non-empty string', 'type');
 
-  const failureThreshold = o.failureThreshold ?? 5;
+  // Rate rules replace the count rule unless both are given (a rate-only breaker that also opened
+  // on 5 failures out of 200 would surprise every user of a peer library).
+  const rateRuleGiven = o.failureRateThreshold !== undefined || o.slowCallRateThreshold !== undefined;
+  const failureThreshold = o.failureThreshold ?? (rateRuleGiven ? Infinity : 5);
   check.number('failureThreshold', failureThreshold, { integer: true, min: 1, allowInfinity: true });
 
   const window = resolveWindow(check, o.window ?? DEFAULT_WINDOW);

@@ -200,6 +200,35 @@ describe('trip rules', () => {
     expect(recorder.of('stateChange')[0]).toMatchObject({ reason: 'failure-threshold' });
   });
 
+  it('failureRateThreshold — replaces the count rule: 5 failures out of 200 do not open', async () => {
+    const { breaker } = makeBreaker({ failureRateThreshold: 0.5, minimumCalls: 20 });
+    for (let i = 0; i < 39; i++) await succeedTimes(breaker, 5);
+    await failTimes(breaker, 5);
+    expect(breaker.stats.window).toMatchObject({ calls: 200, failures: 5 });
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('failureRateThreshold — alone, opens only by the rate once minimumCalls is reached', async () => {
+    const { breaker } = makeBreaker({ failureRateThreshold: 0.5, minimumCalls: 20 });
+    await failTimes(breaker, 19);
+    expect(breaker.state).toBe('closed'); // 19 < minimumCalls: no rule holds
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('slowCallRateThreshold — alone, also replaces the count rule', async () => {
+    const { breaker } = makeBreaker({ slowCallDuration: 100, slowCallRateThreshold: 0.5, minimumCalls: 20 });
+    await failTimes(breaker, 6);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('failureThreshold — given explicitly beside a rate rule, both apply', async () => {
+    const { breaker } = makeBreaker({ failureThreshold: 5, failureRateThreshold: 0.5, minimumCalls: 20 });
+    for (let i = 0; i < 39; i++) await succeedTimes(breaker, 5);
+    await failTimes(breaker, 5);
+    expect(breaker.state).toBe('open');
+  });
+
   it('slowCallDuration — a call taking at least the duration is slow; a slow success is a success and slow', async () => {
     const { breaker, clock } = makeBreaker({ slowCallDuration: 100 });
     const recorder = new EventRecorder(breaker);
