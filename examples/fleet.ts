@@ -76,7 +76,7 @@ export async function main(
       ),
     );
     log(
-      `local states: ${instances.map((i) => i.breaker.state).join(', ')}; next calls: ${outcomes.join(', ')}`,
+      `local states: ${instances.map((i) => i.breaker.localState).join(', ')}; next calls: ${outcomes.join(', ')}`,
     );
     healthy = true;
     await sleep(550);

@@ -27,6 +27,7 @@ export {
   isCallTimeoutError,
   isBulkheadFullError,
   type RejectingState,
+  type RejectionSource,
 } from './core/errors.js';
 export { Telemetry, type TelemetryEvent, type TelemetrySource, type CallOutcome } from './core/telemetry.js';
 export {

@@ -12,12 +12,15 @@ import type { TelemetrySource } from '../core/telemetry.js';
 /** A point-in-time view of a breaker, from {@link CircuitBreaker.stats}. */
 export interface BreakerStats {
   readonly name: string;
+  /** The effective state, which governs the next call (see {@link CircuitBreaker.state}). */
   readonly state: StateName;
+  /** This process's own breaker state; differs from `state` only in fleet mode. */
+  readonly localState: StateName;
   /** Incremented on every transition. */
   readonly generation: number;
-  /** Ms since the current state began. */
+  /** Ms since the effective state began. */
   readonly timeInStateMs: number;
-  /** Ms until probes are admitted: `0` unless open; `Infinity` when isolated. */
+  /** Ms until probes are admitted in the effective state: `0` unless open; `Infinity` when isolated. */
   readonly retryAfterMs: number;
   /** Calls running now. */
   readonly inFlight: number;
@@ -86,8 +89,18 @@ export class CircuitBreaker implements Policy {
     };
   }
 
-  /** The current state (a due open → half-open transition happens on this read). */
+  /**
+   * The state that governs the next call (a due open → half-open transition happens on this
+   * read). With a `fleet`, it is the fleet's `open` (or `half-open`, `isolated`) while the fleet
+   * refuses calls for this process, even when this process's own breaker is closed: see
+   * {@link CircuitBreaker.localState}.
+   */
   get state(): StateName {
+    return this.#r.effectiveState(this.#r.o.clock.now());
+  }
+
+  /** This process's own breaker state, whatever the fleet says; equal to `state` without a fleet. */
+  get localState(): StateName {
     return this.#r.machine.state(this.#r.o.clock.now());
   }
 
@@ -96,15 +109,17 @@ export class CircuitBreaker implements Policy {
     const r = this.#r;
     const now = r.o.clock.now();
     const m = r.machine;
-    const state = m.state(now);
+    const localState = m.state(now);
+    const state = r.effectiveState(now);
     const w = m.window;
     w.roll(now);
     return {
       name: this.name,
       state,
+      localState,
       generation: m.generation,
-      timeInStateMs: now - m.enteredAt,
-      retryAfterMs: m.retryAfterMs(now),
+      timeInStateMs: now - r.effectiveSince,
+      retryAfterMs: r.retryAfterMs(now),
       inFlight: r.inFlight,
       probesInFlight: m.probesInFlight,
       window: {
@@ -167,9 +182,19 @@ export class CircuitBreaker implements Policy {
     this.#r.machine.reset(this.#r.o.clock.now());
   }
 
-  /** A snapshot to persist and pass back as `initialState`. */
+  /**
+   * A snapshot to persist and pass back as `initialState`. It carries the effective state: a
+   * breaker whose fleet is open is saved as open for the fleet's remaining open period.
+   */
   toJSON(): BreakerSnapshot {
-    return this.#r.machine.snapshot(this.#r.o.clock.now(), this.name);
+    const r = this.#r;
+    const now = r.o.clock.now();
+    const snapshot = r.machine.snapshot(now, this.name);
+    const state = r.effectiveState(now);
+    if (state === snapshot.state) return snapshot;
+    const { version, name, generation, reopens } = snapshot;
+    const base = { version, name, generation, reopens, state };
+    return state === 'open' ? { ...base, openRemainingMs: r.retryAfterMs(now) } : base;
   }
 }
 

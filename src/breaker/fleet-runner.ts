@@ -10,7 +10,7 @@ import {
 } from './fleet.js';
 import type { ResolvedOptions } from './options.js';
 import { Runner } from './runner.js';
-import { REJECTED } from './state-machine.js';
+import { REJECTED, type StateName, type TransitionReason } from './state-machine.js';
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
@@ -26,9 +26,15 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  */
 export class FleetRunner extends Runner {
   readonly member: FleetMember;
+  /** The effective state last reported (see `effectiveState`), and since when. */
+  #shown: StateName;
+  #shownAt: number;
+  #attached = false;
 
   constructor(options: ResolvedOptions, name: string) {
     super(options, name);
+    this.#shown = this.machine.current;
+    this.#shownAt = this.machine.enteredAt;
     const fleet = options.fleet;
     if (fleet === undefined) throw new Error('FleetRunner needs a fleet option; this is a bug');
     this.member = fleet.attach({
@@ -43,6 +49,71 @@ export class FleetRunner extends Runner {
         this.#report(event);
       },
     });
+    this.#attached = true;
+  }
+
+  /**
+   * The effective state: the local breaker's, unless the local breaker would admit (closed or
+   * half-open) and the fleet refuses (open, isolated) or admits probes only (half-open). Manual
+   * local states and a local open circuit win: they decide before the fleet is asked.
+   */
+  override effectiveState(now: number): StateName {
+    const state = this.#combine(this.machine.state(now), now);
+    this.#show(state, 'fleet');
+    return state;
+  }
+
+  override get effectiveSince(): number {
+    return this.#shown === this.machine.current ? this.machine.enteredAt : this.#shownAt;
+  }
+
+  override retryAfterMs(now: number): number {
+    const local = this.machine.state(now);
+    return this.#fleetSays(now) !== undefined && this.#combine(local, now) !== local
+      ? this.member.retryAfterMs(now)
+      : this.machine.retryAfterMs(now);
+  }
+
+  /** What the fleet imposes on an admitting local breaker now, if anything. */
+  #fleetSays(now: number): 'open' | 'half-open' | 'isolated' | undefined {
+    const member = this.member;
+    if (!member.healthy) return undefined;
+    const verdict = member.admit(now);
+    if (verdict === FLEET_REJECT) return member.state === 'isolated' ? 'isolated' : 'open';
+    return verdict === FLEET_PROBE ? 'half-open' : undefined;
+  }
+
+  #combine(local: StateName, now: number): StateName {
+    if (local !== 'closed' && local !== 'half-open') return local;
+    const fleet = this.#fleetSays(now);
+    if (fleet === undefined || (fleet === 'half-open' && local === 'half-open')) return local;
+    return fleet;
+  }
+
+  /** Reports a change of the effective state as a transition (a local one keeps its reason). */
+  #show(state: StateName, reason: TransitionReason): void {
+    const from = this.#shown;
+    if (from === state) return;
+    this.#shown = state;
+    this.#shownAt = this.o.clock.now();
+    super.transitioned(from, state, reason, this.machine.generation);
+  }
+
+  /** A local transition, reported as the change of the effective state it makes (if any). */
+  override transitioned(from: StateName, to: StateName, reason: TransitionReason, generation: number): void {
+    // Before the member is attached (the attachment may report at once) the fleet has no say.
+    if (!this.#attached) {
+      this.#shown = to;
+      this.#shownAt = this.machine.enteredAt;
+      super.transitioned(from, to, reason, generation);
+      return;
+    }
+    const state = this.#combine(to, this.o.clock.now());
+    const shown = this.#shown;
+    if (shown === state) return;
+    this.#shown = state;
+    this.#shownAt = this.machine.enteredAt;
+    super.transitioned(shown, state, reason, generation);
   }
 
   #report(event: FleetEvent): void {
@@ -59,6 +130,7 @@ export class FleetRunner extends Runner {
         healthy: event.healthy,
       });
     }
+    if (this.#attached) this.effectiveState(this.o.clock.now());
   }
 
   override run<T>(fn: Protected<T>, args: readonly unknown[] = NO_ARGS, signal?: AbortSignal): Promise<T> {
@@ -80,12 +152,16 @@ export class FleetRunner extends Runner {
       return this.launch(fn, args, signal, generation, now, ticket);
     m.release(generation, now, now);
     if (ticket === FLEET_REJECT) return this.#fleetRejected(now, args);
+    this.#show(this.#combine(m.current, now), 'fleet');
     return this.member.acquire(now).then((lease) => this.#probe(fn, args, signal, lease));
   }
 
   #fleetRejected<T>(now: number, args: readonly unknown[]): Promise<T> {
-    const state: RejectingState = this.member.state === 'half-open' ? 'half-open' : 'open';
-    return this.rejectWith(state, this.member.retryAfterMs(now), args);
+    const fleet = this.member.state;
+    const state: RejectingState =
+      fleet === 'half-open' ? 'half-open' : fleet === 'isolated' ? 'isolated' : 'open';
+    this.#show(this.#combine(this.machine.current, now), 'fleet');
+    return this.rejectWith(state, this.member.retryAfterMs(now), args, 'fleet');
   }
 
   #probe<T>(

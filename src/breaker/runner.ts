@@ -1,4 +1,9 @@
-import { CallTimeoutError, CircuitOpenError, type RejectingState } from '../core/errors.js';
+import {
+  CallTimeoutError,
+  CircuitOpenError,
+  type RejectingState,
+  type RejectionSource,
+} from '../core/errors.js';
 import { guardedCall } from './guarded-call.js';
 import type { DeadlineQueue } from '../core/deadline-queue.js';
 import { Emitter } from '../core/events.js';
@@ -113,6 +118,24 @@ export class Runner implements TransitionHook {
   /** The context of plain calls: their signal never aborts, so one object (made on first use) serves them all. */
   get plainContext(): PlainContext {
     return (this.#plainContext ??= new PlainContext());
+  }
+
+  /**
+   * The state that governs the next call. A plain breaker's is its machine's; a fleet runner adds
+   * the fleet's say (see `FleetRunner`).
+   */
+  effectiveState(now: number): StateName {
+    return this.machine.state(now);
+  }
+
+  /** When the effective state began (see `effectiveState`). */
+  get effectiveSince(): number {
+    return this.machine.enteredAt;
+  }
+
+  /** Ms until the effective state admits probes (see `effectiveState`). */
+  retryAfterMs(now: number): number {
+    return this.machine.retryAfterMs(now);
   }
 
   /** Called by the state machine after every transition. */
@@ -244,9 +267,14 @@ export class Runner implements TransitionHook {
   }
 
   /** A call refused without running: counts, reports, and answers with the fallback or the error. */
-  rejectWith<T>(state: RejectingState, retryAfterMs: number, args: readonly unknown[]): Promise<T> {
+  rejectWith<T>(
+    state: RejectingState,
+    retryAfterMs: number,
+    args: readonly unknown[],
+    source: RejectionSource = 'local',
+  ): Promise<T> {
     this.rejected++;
-    const error = CircuitOpenError.fast(this.name, state, retryAfterMs);
+    const error = CircuitOpenError.fast(this.name, state, retryAfterMs, source);
     if (this.listens('rejected')) this.events.emit('rejected', { state, retryAfterMs });
     this.#tell('rejected', NaN, false);
     // Rejecting through a settled promise's `then` (rather than `Promise.reject`) gives the caller a

@@ -35,6 +35,9 @@ Object.defineProperty(BreakwaterError.prototype, BRAND, {
   },
 });
 
+/** Who refused a call: this process's breaker, or the fleet it belongs to. */
+export type RejectionSource = 'local' | 'fleet';
+
 /** A breaker rejected the call without running it. */
 export class CircuitOpenError extends BreakwaterError {
   /** Name of the breaker. */
@@ -46,12 +49,24 @@ export class CircuitOpenError extends BreakwaterError {
    * admitted, all permits are taken), `Infinity` when isolated (no automatic recovery).
    */
   readonly retryAfterMs: number;
+  /**
+   * Who refused the call: `'local'`, this process's breaker, or `'fleet'`, the fleet the breaker
+   * belongs to (its state is open or half-open for every instance while this process's own
+   * breaker may be closed).
+   */
+  readonly source: RejectionSource;
 
-  constructor(breaker: string, state: RejectingState, retryAfterMs: number) {
+  constructor(
+    breaker: string,
+    state: RejectingState,
+    retryAfterMs: number,
+    source: RejectionSource = 'local',
+  ) {
     super('ERR_CIRCUIT_OPEN', breaker, openMessage(breaker, state, retryAfterMs));
     this.breaker = breaker;
     this.state = state;
     this.retryAfterMs = retryAfterMs;
+    this.source = source;
   }
 
   /**
@@ -62,7 +77,12 @@ export class CircuitOpenError extends BreakwaterError {
    * fields; its `message` is made when first read, and its `stack` is the message line alone: the
    * stack of a rejection says nothing that `breaker` and `state` do not.
    */
-  static fast(breaker: string, state: RejectingState, retryAfterMs: number): CircuitOpenError {
+  static fast(
+    breaker: string,
+    state: RejectingState,
+    retryAfterMs: number,
+    source: RejectionSource = 'local',
+  ): CircuitOpenError {
     const error = Object.create(CircuitOpenError.prototype) as {
       -readonly [K in keyof CircuitOpenError]: CircuitOpenError[K];
     };
@@ -71,6 +91,7 @@ export class CircuitOpenError extends BreakwaterError {
     error.breaker = breaker;
     error.state = state;
     error.retryAfterMs = retryAfterMs;
+    error.source = source;
     return error;
   }
 

@@ -141,6 +141,8 @@ export const PAGE_SCRIPT = String.raw`
     c.badge.textContent = b.state;
     var meta = b.state + ' for ' + duration(b.timeInStateMs) + ' \u00b7 generation ' + b.generation;
     if (b.state === 'open') meta += ' \u00b7 probes in ' + duration(b.retryAfterMs);
+    // Fleet mode: the fleet may refuse calls while this process's own breaker is closed.
+    if (b.localState !== undefined && b.localState !== b.state) meta += ' \u00b7 fleet-wide (local: ' + b.localState + ')';
     c.meta.textContent = meta;
     c.calls.textContent = String(b.window.calls);
     c.failureRate.textContent = percent(b.window.failureRate);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker, Telemetry } from '../../src/index.js';
 import { sourceOf } from '../../src/breaker/circuit-breaker.js';
+import { FLEET_CHECK, FLEET_REJECT, type FleetMember } from '../../src/breaker/fleet.js';
 import { createDashboard, type DashboardOptions, type DashboardSnapshot } from '../../src/dashboard/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 import { SseClient } from './sse-client.js';
@@ -86,6 +87,35 @@ describe('createDashboard — page and JSON', () => {
       { at: 0, breaker: 'payments', from: 'closed', to: 'open', reason: 'failure-threshold', generation: 1 },
     ]);
     expect(body.allowControl).toBe(false);
+  });
+
+  it('handler — a breaker whose fleet is open shows open, with its local state beside it', async () => {
+    const { url, telemetry, clock } = await setup();
+    const member = {
+      healthy: true,
+      state: 'open',
+      generation: 3,
+      ticket: FLEET_CHECK,
+      admit: () => FLEET_REJECT,
+      retryAfterMs: () => 4_000,
+      acquire: () => Promise.resolve(undefined),
+      record: () => undefined,
+      settle: () => undefined,
+      close: () => Promise.resolve(),
+    } as unknown as FleetMember;
+    const shared = new CircuitBreaker({ name: 'shared', telemetry, clock, fleet: { attach: () => member } });
+    await shared.execute(async () => 'never runs').catch(() => undefined);
+    const body = (await (await fetch(`${url}api/breakers`)).json()) as DashboardSnapshot;
+    expect(body.breakers[0]).toMatchObject({
+      name: 'shared',
+      state: 'open',
+      localState: 'closed',
+      retryAfterMs: 4_000,
+    });
+    expect(body.transitions).toMatchObject([
+      { breaker: 'shared', from: 'closed', to: 'open', reason: 'fleet' },
+    ]);
+    expect(shared.name).toBe('shared'); // held until the end of the test
   });
 
   it('handler — unknown paths get 404 and writes to read-only routes 405', async () => {

@@ -114,10 +114,90 @@ describe('fleet hook', () => {
     const error = await breaker.execute(async () => ran++).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CircuitOpenError);
     expect((error as CircuitOpenError).state).toBe('open');
+    expect((error as CircuitOpenError).source).toBe('fleet');
     expect((error as CircuitOpenError).retryAfterMs).toBe(1234);
     expect(ran).toBe(0);
-    expect(breaker.state).toBe('closed');
+    expect(breaker.localState).toBe('closed');
     expect(breaker.stats.totals.rejected).toBe(1);
+  });
+
+  it('state — the effective state: an open fleet makes a locally closed breaker open everywhere it is read', async () => {
+    const telemetry = new Telemetry();
+    const seen: TelemetryEvent[] = [];
+    telemetry.subscribe((e) => seen.push(e));
+    const { breaker, member, clock } = setup({ telemetry });
+    const changes: string[] = [];
+    breaker.on('stateChange', (e) => changes.push(`${e.from}>${e.to}:${e.reason}`));
+    expect(breaker.state).toBe('closed');
+    member.verdict = FLEET_REJECT;
+    member.state = 'open';
+    member.host.report({ kind: 'transition', state: 'open', generation: 5, healthy: true });
+    clock.advance(100);
+    expect(breaker.state).toBe('open');
+    expect(breaker.localState).toBe('closed');
+    expect(breaker.stats).toMatchObject({
+      state: 'open',
+      localState: 'closed',
+      retryAfterMs: 1234,
+      timeInStateMs: 100,
+    });
+    expect(breaker.toJSON()).toMatchObject({ state: 'open', openRemainingMs: 1234 });
+    expect(changes).toEqual(['closed>open:fleet']);
+    expect(seen.filter((e) => e.type === 'transition')).toMatchObject([
+      { type: 'transition', policy: 'dep', from: 'closed', to: 'open', reason: 'fleet' },
+    ]);
+    // The fleet admits probes: half-open; then it closes: closed again, each once.
+    member.verdict = FLEET_PROBE;
+    member.state = 'half-open';
+    expect(breaker.state).toBe('half-open');
+    member.verdict = 4;
+    member.state = 'closed';
+    member.host.report({ kind: 'transition', state: 'closed', generation: 6, healthy: true });
+    expect(breaker.state).toBe('closed');
+    expect(breaker.toJSON()).toMatchObject({ state: 'closed' });
+    expect(changes).toEqual(['closed>open:fleet', 'open>half-open:fleet', 'half-open>closed:fleet']);
+  });
+
+  it('state — a rejection by the fleet is reported as a transition even when nobody read the state', async () => {
+    const { breaker, member } = setup();
+    const changes: string[] = [];
+    breaker.on('stateChange', (e) => changes.push(`${e.from}>${e.to}:${e.reason}`));
+    member.verdict = FLEET_REJECT;
+    member.state = 'isolated';
+    const error = (await breaker.execute(async () => 'ok').catch((e: unknown) => e)) as CircuitOpenError;
+    expect(error).toMatchObject({ state: 'isolated', source: 'fleet' });
+    expect(changes).toEqual(['closed>isolated:fleet']);
+  });
+
+  it('state — a degraded member leaves the local state in charge', () => {
+    const { breaker, member } = setup();
+    member.verdict = FLEET_REJECT;
+    member.state = 'open';
+    member.healthy = false;
+    expect(breaker.state).toBe('closed');
+    expect(breaker.stats.retryAfterMs).toBe(0);
+  });
+
+  it('state — a local transition under an open fleet is not reported as a change it is not', async () => {
+    const { breaker, member } = setup({ failureThreshold: 1, recoveryTimeout: 10 });
+    const changes: string[] = [];
+    breaker.on('stateChange', (e) => changes.push(`${e.from}>${e.to}:${e.reason}`));
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect(changes).toEqual(['closed>open:failure-threshold']);
+    member.verdict = FLEET_REJECT;
+    member.state = 'open';
+    breaker.reset(); // locally closed again, but the fleet is open: still open
+    expect(breaker.state).toBe('open');
+    expect(changes).toEqual(['closed>open:failure-threshold']);
+    const local = (await breaker.execute(async () => 'ok').catch((e: unknown) => e)) as CircuitOpenError;
+    expect(local.source).toBe('fleet');
+  });
+
+  it('rejection — a locally open breaker says the rejection is its own', async () => {
+    const { breaker } = setup({ failureThreshold: 1 });
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    const error = (await breaker.execute(async () => 'ok').catch((e: unknown) => e)) as CircuitOpenError;
+    expect(error).toMatchObject({ state: 'open', source: 'local' });
   });
 
   it('acquire — a granted lease runs the call as a fleet probe and reports its result', async () => {

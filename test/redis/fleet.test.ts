@@ -59,10 +59,12 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     );
     expect(ms).toBeLessThan(1_000);
     for (const i of [a, b, c]) {
-      expect(i.breaker.state).toBe('closed'); // no instance reached its own threshold
+      expect(i.breaker.localState).toBe('closed'); // no instance reached its own threshold
+      expect(i.breaker.state).toBe('open'); // the fleet's: the state that governs the next call
       let ran = false;
       const error = await i.breaker.execute(async () => (ran = true)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CircuitOpenError);
+      expect((error as CircuitOpenError).source).toBe('fleet');
       expect(ran).toBe(false);
     }
     await closeAll();
