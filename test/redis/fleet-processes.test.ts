@@ -162,7 +162,9 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(300);
     for (const w of workers) {
       // No local breaker opened: each saw the fleet open its effective state, and nothing else.
-      expect(w.local.filter((l) => l.to === 'open')).toEqual([{ type: 'local', to: 'open', reason: 'fleet' }]);
+      expect(w.local.filter((l) => l.to === 'open')).toEqual([
+        { type: 'local', to: 'open', reason: 'fleet' },
+      ]);
       expect(w.report!.counts.rejected).toBeGreaterThan(0);
       expect(w.report!.counts.other).toBe(0);
       expect(w.report!.unhandled).toBe(0);
