@@ -11,6 +11,11 @@ export {
 } from './dashboard.js';
 export type { DashboardOptions } from './dashboard-options.js';
 export type { SseStats } from './sse-hub.js';
-export type { ActivitySnapshot, BreakerActivity, TransitionRecord } from '../telemetry/activity.js';
+export type {
+  ActivitySnapshot,
+  BreakerActivity,
+  PriorState,
+  TransitionRecord,
+} from '../telemetry/activity.js';
 export type { Percentiles } from '../telemetry/latency-histogram.js';
 export type { SecondCounts } from '../telemetry/second-series.js';

@@ -14,6 +14,7 @@ export const PAGE_SCRIPT = String.raw`
   var cards = new Map();
   var latest = null;
   var SEVERITY = { open: 0, isolated: 1, 'half-open': 2 };
+  var MAX_TRANSITIONS = 50;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -44,6 +45,7 @@ export const PAGE_SCRIPT = String.raw`
     if (ms < 1000) return Math.round(ms) + ' ms';
     return (ms / 1000).toFixed(2) + ' s';
   }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   function percent(x) { return (x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0) + ' %'; }
 
   function stat(dl, label, hint) {
@@ -115,11 +117,13 @@ export const PAGE_SCRIPT = String.raw`
     }).catch(function (err) { messageEl.textContent = action + ' failed: ' + err; });
   }
 
-  function sparkPaths(c, series) {
+  function sparkPaths(c, series, snap) {
     var calls = series.calls, bad = [];
     for (var i = 0; i < calls.length; i++) bad.push(series.failures[i] + series.rejected[i]);
-    var max = 1;
-    for (var j = 0; j < calls.length; j++) if (calls[j] > max) max = calls[j];
+    // The peak is the busiest second shown; the scale never goes below 1 (no division by 0).
+    var peak = 0;
+    for (var j = 0; j < calls.length; j++) if (calls[j] > peak) peak = calls[j];
+    var max = Math.max(1, peak);
     var n = calls.length, w = 120 / Math.max(1, n - 1);
     var y = function (v) { return (38 - (v / max) * 36).toFixed(1); };
     var area = 'M0 40', line = '';
@@ -132,11 +136,15 @@ export const PAGE_SCRIPT = String.raw`
     c.callsPath.setAttribute('d', area);
     c.badPath.setAttribute('d', line);
     var sum = function (a) { var t = 0; for (var q = 0; q < a.length; q++) t += a[q]; return t; };
-    c.legend.textContent = 'last ' + n + ' s: ' + sum(calls) + ' calls, ' + sum(series.failures) +
-      ' failed, ' + sum(series.rejected) + ' rejected (peak ' + max + '/s)';
+    var total = sum(calls);
+    // Calls before the dashboard started were never counted: say so rather than show zeros.
+    var watched = snap.now - snap.since;
+    var span = watched < n * 1000 ? 'since the dashboard started ' + duration(watched) + ' ago' : 'last ' + n + ' s';
+    c.legend.textContent = span + ': ' + (total === 0 ? 'no calls' : plural(total, 'call') + ' (' +
+      sum(series.failures) + ' failed, ' + sum(series.rejected) + ' rejected) \u00b7 peak ' + peak + '/s');
   }
 
-  function update(c, b, allowControl) {
+  function update(c, b, snap) {
     c.root.setAttribute('data-state', b.state);
     c.badge.textContent = b.state;
     var meta = b.state + ' for ' + duration(b.timeInStateMs) + ' \u00b7 generation ' + b.generation;
@@ -153,10 +161,10 @@ export const PAGE_SCRIPT = String.raw`
     c.p99.textContent = latency(b.latency.p99);
     c.count.textContent = String(b.latency.count);
     var t = b.totals;
-    c.totals.textContent = 'since start: ' + t.successes + ' ok \u00b7 ' + t.failures + ' failed \u00b7 ' +
+    c.totals.textContent = 'since created: ' + t.successes + ' ok \u00b7 ' + t.failures + ' failed \u00b7 ' +
       t.timeouts + ' timed out \u00b7 ' + t.rejected + ' rejected \u00b7 ' + t.fallbacks + ' fallbacks';
-    sparkPaths(c, b.series);
-    if (allowControl && !c.actions) addActions(c);
+    sparkPaths(c, b.series, snap);
+    if (snap.allowControl && !c.actions) addActions(c);
   }
 
   function matches(b, q) {
@@ -173,7 +181,7 @@ export const PAGE_SCRIPT = String.raw`
       var key = n === 1 ? b.name : b.name + '\u0000' + n;
       var c = cards.get(key);
       if (!c) { c = makeCard(b.name); cards.set(key, c); }
-      update(c, b, snap.allowControl);
+      update(c, b, snap);
       var visible = matches(b, q);
       c.root.hidden = !visible;
       if (visible) shown++;
@@ -192,27 +200,45 @@ export const PAGE_SCRIPT = String.raw`
       var node = cards.get(k.key).root;
       if (grid.children[i] !== node) grid.insertBefore(node, grid.children[i] || null);
     });
-    summaryEl.textContent = snap.breakers.length + ' breakers' + (q ? ' (' + shown + ' shown)' : '') +
+    summaryEl.textContent = plural(snap.breakers.length, 'breaker') + (q ? ' (' + shown + ' shown)' : '') +
       ' \u00b7 ' + open + ' open \u00b7 ' + half + ' half-open';
     emptyEl.hidden = snap.breakers.length > 0;
     if (tokenEl) tokenEl.hidden = !snap.allowControl;
     renderTransitions(snap);
   }
 
+  function entry(snap, at, breaker, from, to, why) {
+    var li = el('li', 'transition');
+    li.appendChild(el('span', 'when', duration(snap.now - at) + ' ago'));
+    li.appendChild(el('span', 'who', breaker));
+    li.appendChild(document.createTextNode(' '));
+    if (from !== null) {
+      li.appendChild(el('span', 'to-' + from, from));
+      li.appendChild(document.createTextNode(' '));
+    }
+    li.appendChild(document.createTextNode('\u2192 '));
+    li.appendChild(el('span', 'to-' + to, to));
+    li.appendChild(el('div', 'why', why));
+    return li;
+  }
+
+  // Newest first: the latest transitions (at most MAX_TRANSITIONS), how many older ones are not
+  // shown, then breakers whose current state began without a transition the dashboard saw.
   function renderTransitions(snap) {
     var items = [];
-    snap.transitions.forEach(function (t) {
-      var li = el('li');
-      li.appendChild(el('span', 'when', duration(snap.now - t.at) + ' ago'));
-      li.appendChild(el('span', 'who', t.breaker));
-      li.appendChild(document.createTextNode(' '));
-      li.appendChild(el('span', 'to-' + t.from, t.from));
-      li.appendChild(document.createTextNode(' \u2192 '));
-      li.appendChild(el('span', 'to-' + t.to, t.to));
-      li.appendChild(el('div', 'why', t.reason + ' \u00b7 generation ' + t.generation));
-      items.push(li);
+    var shown = snap.transitions.slice(0, MAX_TRANSITIONS);
+    shown.forEach(function (t) {
+      items.push(entry(snap, t.at, t.breaker, t.from, t.to, t.reason + ' \u00b7 generation ' + t.generation));
     });
-    if (items.length === 0) items.push(el('li', 'why', 'No transitions yet.'));
+    if (shown.length === 0) {
+      items.push(el('li', 'note', 'No transitions since this dashboard started (' + duration(snap.now - snap.since) + ' ago).'));
+    }
+    var older = Math.max(snap.transitionCount, snap.transitions.length) - shown.length;
+    if (older > 0) items.push(el('li', 'note', plural(older, 'older transition') + ' not shown.'));
+    snap.priorStates.forEach(function (p) {
+      var why = p.at <= snap.since ? 'entered before this dashboard started' : 'entered without a transition seen here';
+      items.push(entry(snap, p.at, p.breaker, null, p.state, why + ' \u00b7 generation ' + p.generation));
+    });
     list.replaceChildren.apply(list, items);
   }
 

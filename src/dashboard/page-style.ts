@@ -49,11 +49,11 @@ button { background: var(--bg); color: var(--text); border: 1px solid var(--line
   padding: 4px 12px; font: inherit; cursor: pointer; }
 button:hover { border-color: var(--muted); }
 aside h2 { font-size: 14px; margin: 0 0 8px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.05em; }
-#transitions { list-style: none; margin: 0; padding: 0; }
+#transitions { list-style: none; margin: 0; padding: 0 4px 0 0; max-height: calc(100vh - 130px); overflow-y: auto; }
 #transitions li { border-bottom: 1px solid var(--line); padding: 6px 0; font-size: 13px; }
 #transitions .when { color: var(--muted); font-size: 12px; float: right; }
 #transitions .who { font-weight: 600; overflow-wrap: anywhere; }
-#transitions .why { color: var(--muted); font-size: 12px; }
+#transitions .why, #transitions .note { color: var(--muted); font-size: 12px; }
 .to-closed { color: var(--closed); } .to-open { color: var(--open); } .to-half-open { color: var(--half-open); }
 .to-isolated { color: var(--isolated); } .to-disabled { color: var(--disabled); } .to-metrics-only { color: var(--metrics-only); }
 #empty, #message { color: var(--muted); }

@@ -4,6 +4,10 @@
  * transitions. Combined with each breaker's own snapshot (state, window, totals) it is what the
  * dashboard shows. Memory is bounded: a fixed amount per breaker, entries of breakers that left
  * the stream are dropped, and the transition list has a fixed length.
+ *
+ * A breaker may have changed state before the tracker started (or been restored into a state
+ * from a snapshot): no transition event tells of it, so the snapshot lists it apart, as a prior
+ * state, with the time the breaker says it entered that state.
  */
 import type { BreakerStats } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -37,6 +41,18 @@ export interface TransitionRecord {
   readonly generation: number;
 }
 
+/**
+ * A breaker's current state, entered without a transition the tracker saw: before the tracker
+ * started, or restored from a snapshot.
+ */
+export interface PriorState {
+  /** Clock time (ms) the breaker entered the state (`now - timeInStateMs`). */
+  readonly at: number;
+  readonly breaker: string;
+  readonly state: string;
+  readonly generation: number;
+}
+
 /** One breaker: its own snapshot plus what the tracker aggregated. */
 export interface BreakerActivity extends BreakerStats {
   /** Per-second counts, oldest first, up to the last complete second. */
@@ -50,14 +66,22 @@ export interface ActivitySnapshot {
   /** Clock time (ms) of the snapshot. */
   readonly now: number;
   readonly breakers: BreakerActivity[];
-  /** Newest first. */
+  /** Clock time (ms) the tracker started: it knows of calls and transitions from then on. */
+  readonly since: number;
+  /** The latest transitions, newest first (at most the `transitions` option). */
   readonly transitions: TransitionRecord[];
+  /** Transitions seen since `since`, including those too old to be in `transitions`. */
+  readonly transitionCount: number;
+  /** Live breakers whose current state began without a transition the tracker saw, newest first. */
+  readonly priorStates: PriorState[];
 }
 
 interface Entry {
   readonly series: SecondSeries;
   readonly latency: LatencyHistogram;
   lastEventAt: number;
+  /** Generation of the latest transition seen; `-1` before any. */
+  seenGeneration: number;
 }
 
 /** See the module comment. Subscribes on construction; `dispose()` unsubscribes. */
@@ -69,6 +93,8 @@ export class ActivityTracker implements Disposable {
   readonly #maxTransitions: number;
   readonly #entries = new Map<string, Entry>();
   #transitions: TransitionRecord[] = [];
+  #transitionCount = 0;
+  readonly #since: number;
   readonly #subscription: Disposable;
 
   constructor(telemetry: Telemetry, options: ActivityOptions = {}) {
@@ -84,6 +110,7 @@ export class ActivityTracker implements Disposable {
     this.#seconds = seconds;
     this.#latencyWindowMs = latencyWindowMs;
     this.#maxTransitions = transitions;
+    this.#since = clock.now();
     this.#subscription = telemetry.subscribe(this.#onEvent);
   }
 
@@ -99,8 +126,9 @@ export class ActivityTracker implements Disposable {
       }
       case 'transition': {
         const now = this.#clock.now();
-        this.#entry(event.policy, now);
         const { policy: breaker, from, to, reason, generation } = event;
+        this.#entry(breaker, now).seenGeneration = generation;
+        this.#transitionCount++;
         this.#transitions.unshift({ at: now, breaker, from, to, reason, generation });
         if (this.#transitions.length > this.#maxTransitions) this.#transitions.length = this.#maxTransitions;
         break;
@@ -120,6 +148,7 @@ export class ActivityTracker implements Disposable {
         series: new SecondSeries(this.#seconds),
         latency: new LatencyHistogram(this.#latencyWindowMs, Math.max(1_000, this.#latencyWindowMs / 6)),
         lastEventAt: now,
+        seenGeneration: -1,
       };
       this.#entries.set(name, entry);
     }
@@ -127,13 +156,14 @@ export class ActivityTracker implements Disposable {
     return entry;
   }
 
-  /** Every live breaker with its aggregates, and the latest transitions. */
+  /** Every live breaker with its aggregates, the latest transitions and the prior states. */
   snapshot(): ActivitySnapshot {
     const now = this.#clock.now();
     // Series end with the last complete second: the current one is still filling up.
     const second = Math.floor(now / 1000) - 1;
     const live = new Set<string>();
     const breakers: BreakerActivity[] = [];
+    const priorStates: PriorState[] = [];
     for (const source of breakerSources(this.#telemetry)) {
       let stats: BreakerStats;
       try {
@@ -148,12 +178,26 @@ export class ActivityTracker implements Disposable {
         series: entry.series.counts(second),
         latency: entry.latency.percentiles(now),
       });
+      // A closed breaker of generation 0 has never changed state: nothing to tell. (`>`: stats
+      // relayed from another process may lag behind the transitions relayed with them.)
+      if (stats.generation > entry.seenGeneration && (stats.generation > 0 || stats.state !== 'closed')) {
+        const { name: breaker, state, generation } = stats;
+        priorStates.push({ at: now - stats.timeInStateMs, breaker, state, generation });
+      }
     }
     // Forget breakers that are gone (collected without being unregistered) once their history is stale.
     for (const [name, entry] of this.#entries) {
       if (!live.has(name) && now - entry.lastEventAt > this.#seconds * 1000) this.#entries.delete(name);
     }
-    return { now, breakers, transitions: this.#transitions.slice() };
+    priorStates.sort((a, b) => b.at - a.at);
+    return {
+      now,
+      since: this.#since,
+      breakers,
+      transitions: this.#transitions.slice(),
+      transitionCount: this.#transitionCount,
+      priorStates,
+    };
   }
 
   /** Breakers currently tracked (live or recently active). */

@@ -162,6 +162,82 @@ describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('page — created after a breaker tripped: the open state, since when, and counts that agree', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    // Kept referenced for the whole test: the stream holds its sources weakly.
+    const payments = new CircuitBreaker({
+      name: 'payments',
+      telemetry,
+      clock,
+      timeout: false,
+      failureThreshold: 2,
+      recoveryTimeout: 600_000,
+    });
+    while (payments.state === 'closed')
+      await payments.execute(() => Promise.reject(new Error('down'))).catch(() => 0);
+    clock.advance(90_000);
+    const dashboard = createDashboard({ source: telemetry, clock });
+    cleanup.push(() => dashboard.close());
+    const { url } = await dashboard.listen(0);
+    clock.advance(5_000);
+    const { page, errors } = await open(url);
+    await expect.poll(() => badge(page, 'payments')).toEqual({ text: 'open', colour: COLOURS.open });
+    const card = page.locator('.card[data-name="payments"]');
+    expect(await card.locator('.meta').textContent()).toContain('open for 1 m 35 s');
+    expect(await page.locator('#summary').textContent()).toBe('1 breaker · 1 open · 0 half-open');
+    const items = page.locator('#transitions li');
+    await expect
+      .poll(() => items.allTextContents())
+      .toEqual([
+        'No transitions since this dashboard started (5 s ago).',
+        '1 m 35 s agopayments → openentered before this dashboard started · generation 1',
+      ]);
+    // Nothing reached the breaker since the dashboard started: no calls, and no peak either.
+    expect(await card.locator('.legend').textContent()).toBe('since the dashboard started 5 s ago: no calls');
+    expect(await card.locator('.stats').textContent()).toContain('calls0');
+
+    // Rejected calls are calls in the sparkline, and the peak is one of the seconds summed.
+    await payments.execute(async () => 1).catch(() => 0);
+    await payments.execute(async () => 1).catch(() => 0);
+    clock.advance(1_000);
+    await payments.execute(async () => 1).catch(() => 0);
+    clock.advance(1_000);
+    await expect
+      .poll(() => card.locator('.legend').textContent())
+      .toBe('since the dashboard started 7 s ago: 3 calls (0 failed, 3 rejected) · peak 2/s');
+    expect(errors).toEqual([]);
+  });
+
+  it('page — shows the latest 50 transitions in a box of bounded height and counts the older ones', async () => {
+    const { clock, url, breaker } = await setup();
+    const flappy = breaker('flappy');
+    const { page, errors } = await open(url);
+    await expect.poll(() => badge(page, 'flappy')).toEqual({ text: 'closed', colour: COLOURS.closed });
+    for (let i = 0; i < 60; i++) {
+      flappy.isolate();
+      flappy.reset();
+    }
+    clock.advance(1_000);
+    const items = page.locator('#transitions li');
+    await expect.poll(() => items.last().textContent()).toBe('70 older transitions not shown.');
+    expect(await page.locator('#transitions li.transition').count()).toBe(50);
+    expect(await items.first().textContent()).toContain('flappy isolated → closed');
+    // The list scrolls inside its box; the page itself stays within the window.
+    const size = await page.evaluate(() => {
+      const list = document.getElementById('transitions')!;
+      return {
+        page: document.documentElement.scrollHeight,
+        window: window.innerHeight,
+        list: list.clientHeight,
+        content: list.scrollHeight,
+      };
+    });
+    expect(size.page).toBeLessThanOrEqual(size.window);
+    expect(size.list).toBeLessThan(size.content);
+    expect(errors).toEqual([]);
+  });
+
   it('page — screenshot of the example for the docs (docs/dashboard.png)', async () => {
     const clock = new FakeClock();
     const example = await main({ port: 0, clock, log: () => undefined });

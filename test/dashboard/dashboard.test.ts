@@ -374,7 +374,63 @@ describe('createDashboard — manual control', () => {
   });
 });
 
+describe('createDashboard — what happened before it started', () => {
+  it('handler — a breaker that tripped before the dashboard is a prior state, not a missing transition', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    // Kept referenced for the whole test: the stream holds its sources weakly.
+    const payments = new CircuitBreaker({
+      name: 'payments',
+      telemetry,
+      clock,
+      failureThreshold: 2,
+      recoveryTimeout: 600_000,
+    });
+    const idle = new CircuitBreaker({ name: 'idle', telemetry, clock });
+    await trip(payments);
+    clock.advance(90_000);
+    const dashboard = createDashboard({ source: telemetry, clock });
+    cleanup.push(() => dashboard.close());
+    const { url } = await dashboard.listen(0);
+    clock.advance(5_000);
+    const read = async () => (await (await fetch(`${url}api/breakers`)).json()) as DashboardSnapshot;
+    const before = await read();
+    expect(before).toMatchObject({ now: 95_000, since: 90_000, transitions: [], transitionCount: 0 });
+    expect(before.breakers.map((b) => [b.name, b.state, b.timeInStateMs])).toEqual([
+      ['payments', 'open', 95_000],
+      ['idle', 'closed', 95_000],
+    ]);
+    // The closed breaker of generation 0 never changed state: it is not listed.
+    expect(before.priorStates).toEqual([{ at: 0, breaker: 'payments', state: 'open', generation: 1 }]);
+
+    // Once the dashboard sees a transition, it is one like any other and the prior state goes.
+    payments.reset();
+    const after = await read();
+    expect(after.transitions).toEqual([
+      { at: 95_000, breaker: 'payments', from: 'open', to: 'closed', reason: 'reset', generation: 2 },
+    ]);
+    expect(after.transitionCount).toBe(1);
+    expect(after.priorStates).toEqual([]);
+    expect(idle.state).toBe('closed');
+  });
+});
+
 describe('createDashboard — bounded history', () => {
+  it('tracker — keeps the latest 50 transitions and counts the ones it let go', async () => {
+    const { url, breaker } = await setup();
+    const b = breaker('flappy');
+    for (let i = 0; i < 60; i++) {
+      b.isolate();
+      b.reset();
+    }
+    const body = (await (await fetch(`${url}api/breakers`)).json()) as DashboardSnapshot;
+    expect(body.transitionCount).toBe(120);
+    expect(body.transitions).toHaveLength(50);
+    expect(body.transitions[0]).toMatchObject({ from: 'isolated', to: 'closed', generation: 120 });
+    expect(body.transitions.at(-1)).toMatchObject({ from: 'closed', to: 'isolated', generation: 71 });
+    expect(body.priorStates).toEqual([]);
+  });
+
   it('tracker — forgets an unregistered breaker', async () => {
     const { url, breaker, telemetry } = await setup();
     const b = breaker('gone');

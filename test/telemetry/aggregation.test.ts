@@ -168,6 +168,31 @@ describe('ActivityTracker', () => {
     expect(t[0]!.at).toBeGreaterThan(t[2]!.at);
   });
 
+  it('snapshot — a state entered before the tracker started, or restored, is a prior state until a transition', async () => {
+    const clock = new FakeClock(1_000);
+    const telemetry = new Telemetry();
+    const options = { telemetry, clock, failureThreshold: 1, recoveryTimeout: 60_000 };
+    const early = new CircuitBreaker({ name: 'early', ...options });
+    await early.execute(() => Promise.reject(new Error('x'))).catch(() => 0);
+    clock.advance(4_000);
+    const tracker = new ActivityTracker(telemetry, { clock });
+    clock.advance(2_000);
+    const restored = new CircuitBreaker({ name: 'restored', ...options, initialState: early.toJSON() });
+    const fresh = new CircuitBreaker({ name: 'fresh', ...options });
+    clock.advance(1_000);
+    const snap = tracker.snapshot();
+    expect(snap).toMatchObject({ now: 8_000, since: 5_000, transitions: [], transitionCount: 0 });
+    expect(snap.priorStates).toEqual([
+      { at: 7_000, breaker: 'restored', state: 'open', generation: 1 },
+      { at: 1_000, breaker: 'early', state: 'open', generation: 1 },
+    ]);
+    early.isolate();
+    expect(tracker.snapshot().priorStates.map((p) => p.breaker)).toEqual(['restored']);
+    expect(tracker.snapshot().transitionCount).toBe(1);
+    expect([restored.state, fresh.state]).toEqual(['open', 'closed']);
+    tracker.dispose();
+  });
+
   it('snapshot — forgets unregistered breakers at once, and collected ones once their history is stale', async () => {
     const { clock, telemetry, tracker, breaker } = setup({ seconds: 10 });
     const a = breaker('a');
