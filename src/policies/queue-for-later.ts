@@ -405,6 +405,13 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   }
 
   async #replayOne(item: QueuedItem<P>, signal: AbortSignal | undefined): Promise<keyof DrainReport> {
+    // A storage that counts deliveries cut short by a crash may hand out an item already at the limit.
+    if (item.attempts >= this.maxAttempts) {
+      const error = new Error(
+        `replayed ${item.attempts} times without an outcome (its consumer stopped mid-replay)`,
+      );
+      return this.#bury({ ...item, lastError: describe(error) }, error);
+    }
     const context: ReplayContext = {
       signal: this.#contexts.for(signal).signal,
       attempt: item.attempts + 1,
@@ -422,19 +429,23 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
         await this.storage.requeue(failed);
         return 'requeued';
       }
-      const dead = { ...failed, deadAt: this.#clock.now() };
-      await this.storage.deadLetter(dead);
-      if (this.#o.onDeadLetter !== undefined) {
-        try {
-          this.#o.onDeadLetter(dead, error);
-        } catch (callbackError) {
-          warn(`onDeadLetter of "${this.name}" threw`, callbackError);
-        }
-      }
-      return 'deadLettered';
+      return this.#bury(failed, error);
     }
     await this.storage.ack(item.id);
     return 'replayed';
+  }
+
+  async #bury(item: QueuedItem<P>, error: unknown): Promise<'deadLettered'> {
+    const dead = { ...item, deadAt: this.#clock.now() };
+    await this.storage.deadLetter(dead);
+    if (this.#o.onDeadLetter !== undefined) {
+      try {
+        this.#o.onDeadLetter(dead, error);
+      } catch (callbackError) {
+        warn(`onDeadLetter of "${this.name}" threw`, callbackError);
+      }
+    }
+    return 'deadLettered';
   }
 }
 

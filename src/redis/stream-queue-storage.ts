@@ -4,7 +4,8 @@
  * an item a crashed process had taken is claimed again after `claimIdleMs`.
  *
  * - `append`: one script, `XLEN` against the limit then `XADD` (atomic across processes).
- * - `take`: `XAUTOCLAIM` (items idle too long in another consumer's hands), then `XREADGROUP >`.
+ * - `take`: `XAUTOCLAIM` (items idle too long in another consumer's hands; `XPENDING` says how
+ *   often each was delivered, and each earlier delivery counts as an attempt), then `XREADGROUP >`.
  * - `ack`: `XACK` + `XDEL`. `requeue`: `XADD` the updated item, `XACK` + `XDEL` the old one.
  * - `deadLetter`: `XADD` to the dead-letter stream (`MAXLEN ~`), `XACK` + `XDEL`.
  * - An entry `take` cannot decode goes to the dead-letter stream as fields `raw` (its text as
@@ -206,6 +207,29 @@ export function redisStreamQueueStorage<P>(options: RedisStreamQueueStorageOptio
     return items;
   };
 
+  /**
+   * A claimed entry was delivered before and never settled (its consumer died mid-replay, or
+   * outlived `claimIdleMs`): each such delivery counts as an attempt, so a request that kills its
+   * consumer every time is dead-lettered after `maxAttempts` instead of looping for ever.
+   */
+  const countDeliveries = async (claimed: QueuedItem<P>[]): Promise<QueuedItem<P>[]> => {
+    const first = claimed[0];
+    const last = claimed.at(-1);
+    if (first === undefined || last === undefined) return claimed;
+    const pending = await timed(
+      adapter.command(['XPENDING', stream, group, first.id, last.id, String(claimed.length), consumer]),
+      'pending',
+    );
+    const deliveries = new Map<string, number>();
+    if (Array.isArray(pending))
+      for (const row of pending as unknown[])
+        if (Array.isArray(row)) deliveries.set(asText(row[0]), Number(row[3]));
+    return claimed.map((item) => {
+      const extra = (deliveries.get(item.id) ?? 1) - 1;
+      return extra > 0 ? { ...item, attempts: item.attempts + extra } : item;
+    });
+  };
+
   return {
     async append(item, limit) {
       const encoded = encode(item, stream); // throws QueueEncodeError before anything is sent
@@ -214,23 +238,25 @@ export function redisStreamQueueStorage<P>(options: RedisStreamQueueStorageOptio
     },
     async take(max, onUndecodable) {
       await ensureGroup();
-      const claimed = await settle(
-        (
-          (await timed(
-            adapter.command([
-              'XAUTOCLAIM',
-              stream,
-              group,
-              consumer,
-              String(claimIdleMs),
-              '0-0',
-              'COUNT',
-              String(max),
-            ]),
-            'claim',
-          )) as unknown[] | null
-        )?.[1],
-        onUndecodable,
+      const claimed = await countDeliveries(
+        await settle(
+          (
+            (await timed(
+              adapter.command([
+                'XAUTOCLAIM',
+                stream,
+                group,
+                consumer,
+                String(claimIdleMs),
+                '0-0',
+                'COUNT',
+                String(max),
+              ]),
+              'claim',
+            )) as unknown[] | null
+          )?.[1],
+          onUndecodable,
+        ),
       );
       if (claimed.length >= max) return claimed;
       const read: unknown = await timed(

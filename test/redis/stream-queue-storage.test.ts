@@ -102,6 +102,28 @@ describe.skipIf(!hasRedis).each(CLIENTS)('redisStreamQueueStorage (%s)', (kind: 
     expect(reclaimed.map((t) => t.payload.order)).toEqual([1, 2]);
   });
 
+  it('take — each delivery cut short by a crash counts as an attempt; at maxAttempts the entry is dead-lettered unreplayed', async () => {
+    const c = await client();
+    const stream = uniqueName('crash-loop');
+    const as = (consumer: string) =>
+      redisStreamQueueStorage<{ order: number }>({ client: c, stream, consumer, claimIdleMs: 0 });
+    await as('first').append(item(1), 10);
+    expect((await as('first').take(1)).map((t) => t.attempts)).toEqual([0]); // "dies" mid-replay
+    expect((await as('second').take(1)).map((t) => t.attempts)).toEqual([1]); // "dies" too
+    const replayed: number[] = [];
+    const dead: string[] = [];
+    const queue = queueForLater<{ order: number }>({
+      storage: as('third'),
+      maxAttempts: 2,
+      replay: (p) => void replayed.push(p.order),
+      onDeadLetter: (d) => dead.push(d.lastError ?? ''),
+    });
+    expect(await queue.drain()).toMatchObject({ replayed: 0, deadLettered: 1 });
+    expect(replayed).toEqual([]);
+    expect(dead).toEqual([expect.stringMatching(/replayed 2 times without an outcome/)]);
+    expect(await queue.size()).toBe(0);
+  });
+
   it('queueForLater — an accepted request is replayed by a new process after a crash', async () => {
     const stream = uniqueName('replay');
     const first = queueForLater<{ order: number }>({
