@@ -35,6 +35,7 @@ export {
   type QueuedReceipt,
   type DrainReport,
   type StateChangeSource,
+  type ReplayContext,
 } from './queue-for-later.js';
 export {
   MemoryQueueStorage,
@@ -42,5 +43,13 @@ export {
   type QueueStorage,
   type QueuedItem,
   type DeadLetter,
+  type UndecodableEntry,
 } from './queue-storage.js';
 export { QueueFullError, isQueueFullError } from './queue-full-error.js';
+export {
+  QueueAppendUnknownError,
+  isQueueAppendUnknownError,
+  QueueEncodeError,
+  isQueueEncodeError,
+  encodeForQueue,
+} from './queue-errors.js';

@@ -4,17 +4,24 @@ import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
 import { OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
+import { checkClock, checkName, checkObject, Contexts, isAborted, MAX_DELAY_MS, warn } from './common.js';
+import { isQueueEncodeError, QueueAppendUnknownError, QueueEncodeError } from './queue-errors.js';
 import { QueueFullError } from './queue-full-error.js';
-import { type DeadLetter, MemoryQueueStorage, type QueuedItem, type QueueStorage } from './queue-storage.js';
+import {
+  type DeadLetter,
+  MemoryQueueStorage,
+  type QueuedItem,
+  type QueueStorage,
+  type UndecodableEntry,
+} from './queue-storage.js';
 
 /**
  * What a caller receives when its request was queued instead of answered. The request is stored
- * and will be replayed (at least once) by `drain()`; the receipt's `id` matches the stored item.
+ * and will be replayed (at least once); `replay` gets the same `id` as `context.receipt`.
  */
 export interface QueuedReceipt {
   readonly status: 'queued';
-  /** The stored item's id. */
+  /** The receipt id: chosen before the append, stored with the item, handed to `replay`. */
   readonly id: string;
   /** Name of the queue. */
   readonly queue: string;
@@ -38,7 +45,10 @@ export interface DrainReport {
   readonly replayed: number;
   /** Replays that failed and were put back for a later drain. */
   readonly requeued: number;
-  /** Replays that failed for the `maxAttempts`-th time and went to the dead-letter list. */
+  /**
+   * Replays that failed for the `maxAttempts`-th time and went to the dead-letter list, and
+   * entries the storage could not decode (dead-lettered with their raw text).
+   */
   readonly deadLettered: number;
   /** Items put back without an attempt (the replay was refused by a breaker or bulkhead, or the drain was aborted). */
   readonly deferred: number;
@@ -47,12 +57,22 @@ export interface DrainReport {
 /** Something whose `stateChange` event says when a dependency is healthy again: a `CircuitBreaker`. */
 export interface StateChangeSource {
   on(event: 'stateChange', listener: (event: { readonly to: string }) => void): Disposable;
+  /** The current state; when absent, the last `stateChange` (initially `'closed'`). */
+  readonly state?: string;
+}
+
+/** What `replay` is given besides the payload. */
+export interface ReplayContext extends PolicyContext {
+  /** 1 for the first replay of the item. */
+  readonly attempt: number;
+  /** The receipt id the caller was given (stable across attempts): deduplicate on it. */
+  readonly receipt: string;
 }
 
 /** Options of {@link queueForLater}. */
 export interface QueueForLaterOptions<P, A extends unknown[] = unknown[]> {
   /** Performs a stored request again. Required. A rejection counts as a failed attempt. */
-  readonly replay: (payload: P, context: PolicyContext & { readonly attempt: number }) => unknown;
+  readonly replay: (payload: P, context: ReplayContext) => unknown;
   /** The payload of a call made through `wrap`, from its arguments. Default: the arguments array. */
   readonly payload?: (...args: A) => P;
   /** Where requests wait. Default: a `MemoryQueueStorage`. */
@@ -63,15 +83,27 @@ export interface QueueForLaterOptions<P, A extends unknown[] = unknown[]> {
   readonly maxAttempts?: number;
   /** Called with each request moved to the dead-letter list and the error of its last replay. */
   readonly onDeadLetter?: (item: DeadLetter<P>, error: unknown) => void;
-  /** Drain automatically whenever this breaker's state changes to `closed`. */
+  /** Called with each entry the storage could not decode (it was moved to the dead-letter list as it was). */
+  readonly onUndecodable?: (entry: UndecodableEntry) => void;
+  /**
+   * Drain automatically: once when attached (if the breaker is closed), whenever the breaker
+   * changes to `closed`, and every `drainIntervalMs` while it is closed.
+   */
   readonly breaker?: StateChangeSource;
+  /**
+   * Period of the automatic drain, on the queue's clock (an `unref`'d timer that `dispose()`
+   * stops); `false` turns the periodic drain off. Default `30_000` with a `breaker`; without one,
+   * nothing drains automatically unless this is given (then the queue drains when created and
+   * every `drainIntervalMs`).
+   */
+  readonly drainIntervalMs?: number | false;
   /** Which errors queue the request. Default: every error (except a caller abort). */
   readonly when?: (error: unknown) => boolean;
   /** Items leased from the storage at a time while draining. Default `10`. */
   readonly batchSize?: number;
   /** Label in receipts and errors. Default `'queueForLater'`. */
   readonly name?: string;
-  /** Time source for `enqueuedAt` / `deadAt`. Default: the system clock. */
+  /** Time source for `enqueuedAt` / `deadAt` and the periodic drain. Default: the system clock. */
   readonly clock?: Clock;
 }
 
@@ -79,6 +111,11 @@ export interface QueueForLaterOptions<P, A extends unknown[] = unknown[]> {
 export interface QueueExecuteOptions<P> extends ExecuteOptions {
   /** The request to store if the call fails. */
   readonly payload: P;
+  /**
+   * The receipt id to store it under. Default: a random UUID. Pass the `receipt` of a
+   * `QueueAppendUnknownError` to queue the request again without a second identity.
+   */
+  readonly receipt?: string;
 }
 
 const KNOWN = [
@@ -88,7 +125,9 @@ const KNOWN = [
   'maxQueued',
   'maxAttempts',
   'onDeadLetter',
+  'onUndecodable',
   'breaker',
+  'drainIntervalMs',
   'when',
   'batchSize',
   'name',
@@ -108,7 +147,13 @@ const KNOWN = [
  * - **Dead letters**: each drain tries each item at most once; a failed replay goes back to the
  *   tail with its attempt count; after `maxAttempts` failures it moves to the storage's
  *   dead-letter list and to `onDeadLetter`. A replay refused by `CircuitOpenError` or
- *   `BulkheadFullError` does not count as an attempt and ends the drain.
+ *   `BulkheadFullError` does not count as an attempt and ends the drain. An entry the storage
+ *   cannot decode is dead-lettered as it was (`onUndecodable`); the rest goes on.
+ * - **Receipts**: each request gets its receipt id before it is stored; `replay` receives it as
+ *   `context.receipt`. A request the storage cannot encode is refused (`QueueEncodeError`); an
+ *   append whose outcome is unknown rejects with `QueueAppendUnknownError` carrying the receipt.
+ * - **Drains by itself** with a `breaker`: when attached, on each change to `closed`, and every
+ *   `drainIntervalMs` while closed.
  *
  * @example
  * const outbox = queueForLater({ replay: (mail: Mail) => mailer.send(mail), breaker, maxQueued: 10_000 });
@@ -137,7 +182,12 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   readonly #batchSize: number;
   readonly #contexts = new Contexts();
   readonly #subscription: Disposable | undefined;
+  readonly #drainIntervalMs: number | false;
   #draining: Promise<DrainReport> | undefined;
+  #state = 'closed';
+  #timer: unknown;
+  #disposed = false;
+  #warned = false;
 
   constructor(options: QueueForLaterOptions<P, A>) {
     const check = new OptionChecker('queueForLater');
@@ -149,12 +199,16 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     const o = options;
     this.name = checkName(check, o.name, 'queueForLater');
     check.func('replay', o.replay);
-    for (const key of ['payload', 'onDeadLetter', 'when'] as const)
+    for (const key of ['payload', 'onDeadLetter', 'onUndecodable', 'when'] as const)
       if (o[key] !== undefined) check.func(key, o[key]);
     this.maxQueued = o.maxQueued ?? 1_000;
     check.number('maxQueued', this.maxQueued, { integer: true, min: 1 });
     this.maxAttempts = o.maxAttempts ?? 5;
     check.number('maxAttempts', this.maxAttempts, { integer: true, min: 1 });
+    const auto = o.breaker !== undefined || o.drainIntervalMs !== undefined;
+    this.#drainIntervalMs = o.drainIntervalMs ?? (auto ? 30_000 : false);
+    if (this.#drainIntervalMs !== false)
+      check.number('drainIntervalMs', this.#drainIntervalMs, { min: 1, max: MAX_DELAY_MS });
     this.#batchSize = o.batchSize ?? 10;
     check.number('batchSize', this.#batchSize, { integer: true, min: 1 });
     const storage = o.storage ?? new MemoryQueueStorage<P>();
@@ -177,8 +231,16 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     this.storage = storage;
     this.#o = o;
     this.#subscription = o.breaker?.on('stateChange', (event) => {
+      this.#state = event.to;
       if (event.to === 'closed') this.#autoDrain();
     });
+    if (auto) {
+      // Work left by a previous process (or an earlier blip) drains without waiting for a transition.
+      queueMicrotask(() => {
+        this.#tick();
+      });
+      this.#arm();
+    }
   }
 
   /**
@@ -191,15 +253,27 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       throw new TypeError(`queueForLater "${this.name}": execute(fn) needs a function`);
     if (typeof options !== 'object' || !('payload' in options))
       throw new TypeError(`queueForLater "${this.name}": execute(fn, { payload }) needs a payload`);
+    if (options.receipt !== undefined && (typeof options.receipt !== 'string' || options.receipt === ''))
+      throw new TypeError(
+        `queueForLater "${this.name}": execute(fn, { receipt }) needs a non-empty string (got ${typeof options.receipt})`,
+      );
     const signal = options.signal;
     try {
       return await fn(this.#contexts.for(signal));
     } catch (error) {
       if (isAborted(signal) || (this.#o.when !== undefined && !this.#o.when(error))) throw error;
-      const item = { payload: options.payload, attempts: 0, enqueuedAt: this.#clock.now() };
-      const id = await this.storage.append(item, this.maxQueued);
+      const receipt = options.receipt ?? globalThis.crypto.randomUUID();
+      const item = { payload: options.payload, attempts: 0, enqueuedAt: this.#clock.now(), receipt };
+      let id: string | undefined;
+      try {
+        id = await this.storage.append(item, this.maxQueued);
+      } catch (storageError) {
+        if (isQueueEncodeError(storageError))
+          throw new QueueEncodeError(this.name, storageError.path, storageError.what, { cause: error });
+        throw new QueueAppendUnknownError(this.name, receipt, error, storageError);
+      }
       if (id === undefined) throw new QueueFullError(this.name, this.maxQueued, error);
-      return { status: 'queued', id, queue: this.name, reason: error };
+      return { status: 'queued', id: receipt, queue: this.name, reason: error };
     }
   }
 
@@ -254,29 +328,63 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     return this.#draining;
   }
 
-  /** Stops listening to the breaker. Stored requests stay in the storage. */
+  /** Stops listening to the breaker and the periodic drain. Stored requests stay in the storage. */
   dispose(): void {
+    this.#disposed = true;
     this.#subscription?.dispose();
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
 
+  /** Re-arms the periodic drain (the timer is `unref`'d by the system clock). */
+  #arm(): void {
+    if (this.#drainIntervalMs === false || this.#disposed) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#arm();
+      this.#tick();
+    }, this.#drainIntervalMs);
+  }
+
+  /** Drains when the breaker (if any) is closed. */
+  #tick(): void {
+    if (this.#disposed) return;
+    const state = this.#o.breaker?.state;
+    if ((typeof state === 'string' ? state : this.#state) === 'closed') this.#autoDrain();
+  }
+
   #autoDrain(): void {
-    this.drain().catch((error: unknown) => {
-      warn(`automatic drain of "${this.name}" failed`, error);
-    });
+    this.drain().then(
+      () => {
+        this.#warned = false;
+      },
+      (error: unknown) => {
+        // One warning per outage of the storage, not one per period.
+        if (this.#warned) return;
+        this.#warned = true;
+        warn(`automatic drain of "${this.name}" failed`, error);
+      },
+    );
   }
 
   async #drain(signal: AbortSignal | undefined): Promise<DrainReport> {
     const report = { replayed: 0, requeued: 0, deadLettered: 0, deferred: 0 };
     let left = await this.storage.size();
     let stop = false;
+    let undecodable = 0;
+    const onUndecodable = (entry: UndecodableEntry): void => {
+      undecodable++;
+      report.deadLettered++;
+      this.#report(entry);
+    };
     while (left > 0) {
-      const items = await this.storage.take(Math.min(this.#batchSize, left));
-      if (items.length === 0) break;
-      left -= items.length;
+      undecodable = 0;
+      const items = await this.storage.take(Math.min(this.#batchSize, left), onUndecodable);
+      if (items.length === 0 && undecodable === 0) break;
+      left -= items.length + undecodable;
       for (const item of items) {
         if (stop || isAborted(signal)) {
           await this.storage.requeue(item);
@@ -292,8 +400,23 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     return report;
   }
 
+  #report(entry: UndecodableEntry): void {
+    reportUndecodable(this.name, this.#o.onUndecodable, entry);
+  }
+
   async #replayOne(item: QueuedItem<P>, signal: AbortSignal | undefined): Promise<keyof DrainReport> {
-    const context = { signal: this.#contexts.for(signal).signal, attempt: item.attempts + 1 };
+    // A storage that counts deliveries cut short by a crash may hand out an item already at the limit.
+    if (item.attempts >= this.maxAttempts) {
+      const error = new Error(
+        `replayed ${item.attempts} times without an outcome (its consumer stopped mid-replay)`,
+      );
+      return this.#bury({ ...item, lastError: describe(error) }, error);
+    }
+    const context: ReplayContext = {
+      signal: this.#contexts.for(signal).signal,
+      attempt: item.attempts + 1,
+      receipt: item.receipt ?? item.id,
+    };
     try {
       await this.#o.replay(item.payload, context);
     } catch (error) {
@@ -306,19 +429,40 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
         await this.storage.requeue(failed);
         return 'requeued';
       }
-      const dead = { ...failed, deadAt: this.#clock.now() };
-      await this.storage.deadLetter(dead);
-      if (this.#o.onDeadLetter !== undefined) {
-        try {
-          this.#o.onDeadLetter(dead, error);
-        } catch (callbackError) {
-          warn(`onDeadLetter of "${this.name}" threw`, callbackError);
-        }
-      }
-      return 'deadLettered';
+      return this.#bury(failed, error);
     }
     await this.storage.ack(item.id);
     return 'replayed';
+  }
+
+  async #bury(item: QueuedItem<P>, error: unknown): Promise<'deadLettered'> {
+    const dead = { ...item, deadAt: this.#clock.now() };
+    await this.storage.deadLetter(dead);
+    if (this.#o.onDeadLetter !== undefined) {
+      try {
+        this.#o.onDeadLetter(dead, error);
+      } catch (callbackError) {
+        warn(`onDeadLetter of "${this.name}" threw`, callbackError);
+      }
+    }
+    return 'deadLettered';
+  }
+}
+
+/** Reports an entry the storage dead-lettered because it could not decode it. */
+function reportUndecodable(
+  name: string,
+  callback: ((entry: UndecodableEntry) => void) | undefined,
+  entry: UndecodableEntry,
+): void {
+  if (callback === undefined) {
+    warn(`queue "${name}" moved an undecodable entry ${entry.id} to its dead-letter list`, entry.error);
+    return;
+  }
+  try {
+    callback(entry);
+  } catch (callbackError) {
+    warn(`onUndecodable of "${name}" threw`, callbackError);
   }
 }
 

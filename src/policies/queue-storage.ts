@@ -10,6 +10,14 @@
  * - `ack` → `XACK` + `XDEL`. `requeue` → `XADD` the updated item, then `XACK` + `XDEL` the old one.
  * - `deadLetter` → `XADD` to a dead-letter stream (capped with `MAXLEN`), then `XACK` + `XDEL`.
  * - `size` → `XLEN` (acknowledged items are deleted, so this counts queued + leased).
+ *
+ * What a storage owes the queue (so that queued work survives everything but the store's loss):
+ * - **Refuse at the door** what it cannot encode: `append` throws `QueueEncodeError` (see
+ *   `encodeForQueue`) before anything is stored, so the caller learns at once.
+ * - **Dead-letter what it cannot decode**: `take` moves such an entry aside with its raw text,
+ *   reports it to `onUndecodable`, and hands out the rest; one bad entry never blocks the queue.
+ * - **Keep the receipt**: the item's `receipt` is chosen before the append and stored with it, so
+ *   an append whose reply was lost can still be recognised when it is replayed.
  */
 
 /** A request waiting to be replayed. */
@@ -24,6 +32,22 @@ export interface QueuedItem<P> {
   readonly enqueuedAt: number;
   /** The message of the last failure, if any (a string, so it survives serialisation). */
   readonly lastError?: string;
+  /**
+   * The receipt id the caller was given, chosen before the append (a random UUID unless the
+   * caller passed one) and kept across requeues, so a consumer can be idempotent. Items stored
+   * without one (by an older version) use their first `id`.
+   */
+  readonly receipt?: string;
+}
+
+/** An entry a storage could not decode, moved to its dead-letter list with its raw text. */
+export interface UndecodableEntry {
+  /** The entry's id in the storage. */
+  readonly id: string;
+  /** The stored text, as it was. */
+  readonly raw: string;
+  /** Why it could not be decoded. */
+  readonly error: string;
 }
 
 /** A request that failed `maxAttempts` replays and was moved aside. */
@@ -37,14 +61,18 @@ export interface QueueStorage<P> {
   /**
    * Adds an item at the tail unless the queue (queued + taken, not yet acknowledged) already holds
    * `limit` items. Returns the new item's id, or `undefined` when full. Must be atomic with the
-   * size check so the bound holds under concurrency.
+   * size check so the bound holds under concurrency. Throws `QueueEncodeError` for an item it
+   * cannot encode (nothing stored); `queueForLater` takes any other rejection as "may or may not
+   * be stored" (`QueueAppendUnknownError`), since a lost reply cannot tell.
    */
   append(item: Omit<QueuedItem<P>, 'id'>, limit: number): Promise<string | undefined>;
   /**
    * Leases up to `max` items from the head, in FIFO order. A taken item stays counted by `size`
-   * and is not handed out again until it is acknowledged, requeued or dead-lettered.
+   * and is not handed out again until it is acknowledged, requeued or dead-lettered. An entry
+   * that cannot be decoded is moved to the dead-letter list with its raw text, passed to
+   * `onUndecodable`, and not returned (it counts towards `max`).
    */
-  take(max: number): Promise<readonly QueuedItem<P>[]>;
+  take(max: number, onUndecodable?: (entry: UndecodableEntry) => void): Promise<readonly QueuedItem<P>[]>;
   /** Removes a taken item for good (it was replayed). */
   ack(id: string): Promise<void>;
   /** Puts a taken item back at the tail with its updated attempt count and last error. */
@@ -66,7 +94,11 @@ export interface MemoryQueueStorageOptions {
   readonly maxDeadLetters?: number;
 }
 
-/** The in-memory default: FIFO, bounded by the queue's `maxQueued`, lost when the process exits. */
+/**
+ * The in-memory default: FIFO, bounded by the queue's `maxQueued`, lost when the process exits.
+ * It keeps payloads as they are (no serialisation), so it accepts anything, `bigint` included,
+ * and never has an undecodable entry; a durable storage refuses what it cannot encode.
+ */
 export class MemoryQueueStorage<P> implements QueueStorage<P> {
   // Insertion-ordered maps: the queue's head is the first key; requeue deletes and re-adds.
   readonly #queued = new Map<string, QueuedItem<P>>();

@@ -4,9 +4,13 @@
  * an item a crashed process had taken is claimed again after `claimIdleMs`.
  *
  * - `append`: one script, `XLEN` against the limit then `XADD` (atomic across processes).
- * - `take`: `XAUTOCLAIM` (items idle too long in another consumer's hands), then `XREADGROUP >`.
+ * - `take`: `XAUTOCLAIM` (items idle too long in another consumer's hands; `XPENDING` says how
+ *   often each was delivered, and each earlier delivery counts as an attempt), then `XREADGROUP >`.
  * - `ack`: `XACK` + `XDEL`. `requeue`: `XADD` the updated item, `XACK` + `XDEL` the old one.
  * - `deadLetter`: `XADD` to the dead-letter stream (`MAXLEN ~`), `XACK` + `XDEL`.
+ * - An entry `take` cannot decode goes to the dead-letter stream as fields `raw` (its text as
+ *   stored), `error` and `id`, then `XACK` + `XDEL`; the rest of the batch is handed out.
+ * - `append` encodes first (`encodeForQueue`): what JSON cannot carry is refused before any I/O.
  * Each is one script, so it is atomic. On Redis Cluster, give `stream` a hash tag
  * (`{orders}:replay`) so that the dead-letter stream shares its slot.
  */
@@ -14,7 +18,8 @@ import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
-import type { DeadLetter, QueuedItem, QueueStorage } from '../policies/queue-storage.js';
+import { encodeForQueue } from '../policies/queue-errors.js';
+import type { DeadLetter, QueuedItem, QueueStorage, UndecodableEntry } from '../policies/queue-storage.js';
 import { type RedisAdapter, toAdapter } from './adapter.js';
 import { withDeadline } from './fleet-script.js';
 
@@ -50,30 +55,77 @@ const DEAD = `redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'item', A
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('XDEL', KEYS[1], ARGV[2])`;
 
-const sha = (script: string): string => createHash('sha1').update(script).digest('hex');
-const SCRIPTS = { APPEND, ACK, REQUEUE, DEAD } as const;
-const SHAS = { APPEND: sha(APPEND), ACK: sha(ACK), REQUEUE: sha(REQUEUE), DEAD: sha(DEAD) } as const;
+// An entry that cannot be decoded: its raw text to the dead-letter stream, then gone from the queue.
+const UNDECODABLE = `redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'raw', ARGV[3], 'error', ARGV[5], 'id', ARGV[2])
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('XDEL', KEYS[1], ARGV[2])`;
 
-/** Decodes stream entries `[id, [field, value, …]]`; entries deleted meanwhile (nil fields) are skipped. */
-function decode<T extends { readonly id: string }>(entries: unknown): T[] {
-  const out: T[] = [];
-  if (!Array.isArray(entries)) return out;
-  for (const entry of entries as unknown[]) {
-    if (!Array.isArray(entry)) continue;
-    const [id, fields] = entry as [unknown, unknown];
-    if (!Array.isArray(fields)) continue;
-    const at = (fields as unknown[]).indexOf('item');
-    if (at < 0) continue;
-    const stored = JSON.parse(String(fields[at + 1])) as object;
-    out.push({ ...stored, id: String(id) } as T);
-  }
-  return out;
+const sha = (script: string): string => createHash('sha1').update(script).digest('hex');
+const SCRIPTS = { APPEND, ACK, REQUEUE, DEAD, UNDECODABLE } as const;
+const SHAS = {
+  APPEND: sha(APPEND),
+  ACK: sha(ACK),
+  REQUEUE: sha(REQUEUE),
+  DEAD: sha(DEAD),
+  UNDECODABLE: sha(UNDECODABLE),
+} as const;
+
+const asText = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : value instanceof Uint8Array
+      ? new TextDecoder().decode(value)
+      : String(value);
+
+/** Stream entries `[id, [field, value, …]]` decoded: the items, and the entries that are not items. */
+interface Decoded<T> {
+  readonly items: T[];
+  readonly undecodable: UndecodableEntry[];
 }
 
-function encode<P>(item: QueuedItem<P> | Omit<QueuedItem<P>, 'id'>): string {
+/**
+ * Decodes stream entries; entries deleted meanwhile (nil fields) are skipped. An entry whose
+ * `item` field is missing, is not JSON, or is not an object with a `payload` is undecodable.
+ */
+function decode<T extends { readonly id: string }>(entries: unknown): Decoded<T> {
+  const items: T[] = [];
+  const undecodable: UndecodableEntry[] = [];
+  if (!Array.isArray(entries)) return { items, undecodable };
+  for (const entry of entries as unknown[]) {
+    if (!Array.isArray(entry)) continue;
+    const [rawId, fields] = entry as [unknown, unknown];
+    if (!Array.isArray(fields)) continue;
+    const id = asText(rawId);
+    const list = (fields as unknown[]).map(asText);
+    const at = list.indexOf('item');
+    const raw = at < 0 ? JSON.stringify(list) : (list[at + 1] ?? '');
+    try {
+      if (at < 0) throw new Error('the entry has no "item" field');
+      const stored = JSON.parse(raw) as unknown;
+      if (typeof stored !== 'object' || stored === null || !('payload' in stored))
+        throw new Error('the entry is JSON but not a queued item (no "payload")');
+      const item = stored as { receipt?: unknown; attempts?: unknown };
+      items.push({
+        ...item,
+        attempts: typeof item.attempts === 'number' ? item.attempts : 0,
+        receipt: typeof item.receipt === 'string' ? item.receipt : id,
+        id,
+      } as unknown as T);
+    } catch (error) {
+      undecodable.push({
+        id,
+        raw,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+  }
+  return { items, undecodable };
+}
+
+function encode<P>(item: QueuedItem<P> | Omit<QueuedItem<P>, 'id'>, stream: string): string {
   const copy: Record<string, unknown> = { ...item };
   delete copy.id;
-  return JSON.stringify(copy);
+  return encodeForQueue(copy, stream);
 }
 
 /**
@@ -142,33 +194,69 @@ export function redisStreamQueueStorage<P>(options: RedisStreamQueueStorageOptio
       throw error;
     }));
 
+  /** The decodable items of `entries`; each undecodable one is dead-lettered, then reported. */
+  const settle = async (
+    entries: unknown,
+    onUndecodable: ((entry: UndecodableEntry) => void) | undefined,
+  ): Promise<QueuedItem<P>[]> => {
+    const { items, undecodable } = decode<QueuedItem<P>>(entries);
+    for (const entry of undecodable) {
+      await run('UNDECODABLE', [stream, dead], [group, entry.id, entry.raw, maxDead, entry.error]);
+      onUndecodable?.(entry);
+    }
+    return items;
+  };
+
+  /**
+   * A claimed entry was delivered before and never settled (its consumer died mid-replay, or
+   * outlived `claimIdleMs`): each such delivery counts as an attempt, so a request that kills its
+   * consumer every time is dead-lettered after `maxAttempts` instead of looping for ever.
+   */
+  const countDeliveries = async (claimed: QueuedItem<P>[]): Promise<QueuedItem<P>[]> => {
+    const first = claimed[0];
+    const last = claimed.at(-1);
+    if (first === undefined || last === undefined) return claimed;
+    const pending = await timed(
+      adapter.command(['XPENDING', stream, group, first.id, last.id, String(claimed.length), consumer]),
+      'pending',
+    );
+    const deliveries = new Map<string, number>();
+    if (Array.isArray(pending))
+      for (const row of pending as unknown[])
+        if (Array.isArray(row)) deliveries.set(asText(row[0]), Number(row[3]));
+    return claimed.map((item) => {
+      const extra = (deliveries.get(item.id) ?? 1) - 1;
+      return extra > 0 ? { ...item, attempts: item.attempts + extra } : item;
+    });
+  };
+
   return {
     async append(item, limit) {
-      const id = await run('APPEND', [stream], [limit, encode(item)]);
-      return typeof id === 'string'
-        ? id
-        : id instanceof Uint8Array
-          ? new TextDecoder().decode(id)
-          : undefined;
+      const encoded = encode(item, stream); // throws QueueEncodeError before anything is sent
+      const id = await run('APPEND', [stream], [limit, encoded]);
+      return typeof id === 'string' || id instanceof Uint8Array ? asText(id) : undefined;
     },
-    async take(max) {
+    async take(max, onUndecodable) {
       await ensureGroup();
-      const claimed = decode<QueuedItem<P>>(
-        (
-          (await timed(
-            adapter.command([
-              'XAUTOCLAIM',
-              stream,
-              group,
-              consumer,
-              String(claimIdleMs),
-              '0-0',
-              'COUNT',
-              String(max),
-            ]),
-            'claim',
-          )) as unknown[] | null
-        )?.[1],
+      const claimed = await countDeliveries(
+        await settle(
+          (
+            (await timed(
+              adapter.command([
+                'XAUTOCLAIM',
+                stream,
+                group,
+                consumer,
+                String(claimIdleMs),
+                '0-0',
+                'COUNT',
+                String(max),
+              ]),
+              'claim',
+            )) as unknown[] | null
+          )?.[1],
+          onUndecodable,
+        ),
       );
       if (claimed.length >= max) return claimed;
       const read: unknown = await timed(
@@ -188,21 +276,21 @@ export function redisStreamQueueStorage<P>(options: RedisStreamQueueStorageOptio
       // Reply: [[stream, entries]] (RESP2) — null when nothing is new.
       const streams = Array.isArray(read) ? (read as unknown[]) : [];
       const first = streams[0];
-      const fresh = Array.isArray(first) ? decode<QueuedItem<P>>((first as unknown[])[1]) : [];
+      const fresh = await settle(Array.isArray(first) ? (first as unknown[])[1] : undefined, onUndecodable);
       return [...claimed, ...fresh];
     },
     async ack(id) {
       await run('ACK', [stream], [group, id]);
     },
     async requeue(item) {
-      await run('REQUEUE', [stream], [group, item.id, encode(item)]);
+      await run('REQUEUE', [stream], [group, item.id, encode(item, stream)]);
     },
     async deadLetter(item: DeadLetter<P>) {
-      await run('DEAD', [stream, dead], [group, item.id, encode(item), maxDead]);
+      await run('DEAD', [stream, dead], [group, item.id, encode(item, stream), maxDead]);
     },
     async deadLetters() {
       const entries = await timed(adapter.command(['XRANGE', dead, '-', '+']), 'dead letters');
-      return decode<DeadLetter<P>>(entries);
+      return decode<DeadLetter<P>>(entries).items; // raw (undecodable) entries are read with XRANGE
     },
     async size() {
       return Number(await timed(adapter.command(['XLEN', stream]), 'size'));

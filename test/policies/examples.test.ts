@@ -56,8 +56,8 @@ describe('examples', () => {
   it('examples/queue-for-later — queues two mails and replays both when the circuit closes', async () => {
     const lines = await run('queue-for-later');
     expect(lines.slice(0, 3)).toEqual([
-      'queued mail to ann@example.com as #1',
-      'queued mail to bob@example.com as #2',
+      'queued mail to ann@example.com as mail-1',
+      'queued mail to bob@example.com as mail-2',
       'waiting in the outbox: 2',
     ]);
     expect(lines.slice(3, -1).sort()).toEqual([

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, CircuitOpenError } from '../../src/index.js';
 import {
   type DeadLetter,
+  isQueueAppendUnknownError,
   isQueuedReceipt,
   isQueueFullError,
+  type QueuedItem,
   MemoryQueueStorage,
   queueForLater,
   QueueFullError,
@@ -145,6 +147,97 @@ describe('queueForLater', () => {
     expect(delivered.sort()).toEqual(['a', 'b', 'c']);
     expect(await queue.size()).toBe(0);
     queue.dispose();
+  });
+
+  it('drain — runs when attached to a closed breaker, with no transition (work left by a previous process)', async () => {
+    const clock = new FakeClock();
+    const breaker = new CircuitBreaker({ clock, timeout: false });
+    const storage = new MemoryQueueStorage<string>();
+    await storage.append({ payload: 'left over', attempts: 0, enqueuedAt: 0, receipt: 'r-1' }, 10);
+    const delivered: string[] = [];
+    const queue = queueForLater<string>({ storage, breaker, clock, replay: (m) => void delivered.push(m) });
+    await settle();
+    expect(delivered).toEqual(['left over']);
+    expect(await queue.size()).toBe(0);
+    queue.dispose();
+  });
+
+  it('drain — runs every drainIntervalMs while the breaker is closed, and not while it is open', async () => {
+    const clock = new FakeClock();
+    const breaker = new CircuitBreaker({
+      clock,
+      failureThreshold: 5,
+      recoveryTimeout: 60_000,
+      timeout: false,
+    });
+    const delivered: string[] = [];
+    const queue = queueForLater<string>({
+      breaker,
+      clock,
+      drainIntervalMs: 5_000,
+      replay: (m) => breaker.execute(async () => void delivered.push(m)),
+    });
+    await settle();
+    // One blip: the call fails and is queued, the breaker never opens, so no transition comes.
+    await queue.execute(() => breaker.execute(down), { payload: 'blip' });
+    await clock.advanceAsync(4_999);
+    expect(delivered).toEqual([]);
+    await clock.advanceAsync(1);
+    expect(delivered).toEqual(['blip']);
+    breaker.isolate();
+    await queue.execute(down, { payload: 'while open' });
+    await clock.advanceAsync(5_000);
+    expect(delivered).toEqual(['blip']);
+    expect(await queue.size()).toBe(1);
+    queue.dispose();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("replay — receives the receipt id in its context, the same on every attempt as in the caller's receipt", async () => {
+    const seen: string[] = [];
+    let fail = true;
+    const queue = queueForLater<string>({
+      replay: (_m, { receipt }) => {
+        seen.push(receipt);
+        if (fail) throw new Error('again');
+      },
+    });
+    const receipt = await queue.execute(down, { payload: 'm' });
+    const given = await queue.execute(down, { payload: 'n', receipt: 'order-7' });
+    await queue.drain();
+    fail = false;
+    await queue.drain();
+    expect(isQueuedReceipt(receipt) && isQueuedReceipt(given)).toBe(true);
+    const id = (receipt as { id: string }).id;
+    expect(seen).toEqual([id, 'order-7', id, 'order-7']);
+  });
+
+  it('execute — an append whose outcome is unknown rejects with QueueAppendUnknownError (receipt, cause, reason)', async () => {
+    const inner = new MemoryQueueStorage<string>();
+    const lost = new Error('connection reset after the write was sent');
+    const storage = {
+      ...Object.fromEntries(
+        (['take', 'ack', 'requeue', 'deadLetter', 'deadLetters', 'size'] as const).map((m) => [
+          m,
+          (inner[m] as (...a: unknown[]) => unknown).bind(inner),
+        ]),
+      ),
+      append: async (item: Omit<QueuedItem<string>, 'id'>, limit: number) => {
+        await inner.append(item, limit);
+        throw lost;
+      },
+    } as unknown as MemoryQueueStorage<string>;
+    const seen: string[] = [];
+    const queue = queueForLater<string>({ storage, replay: (_m, { receipt }) => void seen.push(receipt) });
+    const error = await queue.execute(down, { payload: 'm' }).catch((e: unknown) => e);
+    expect(isQueueAppendUnknownError(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'ERR_QUEUE_APPEND_UNKNOWN',
+      cause: lost,
+      reason: { message: 'down' },
+    });
+    await queue.drain();
+    expect(seen).toEqual([(error as { receipt: string }).receipt]);
   });
 
   it('drain — concurrent calls share one drain', async () => {
