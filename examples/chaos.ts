@@ -31,6 +31,8 @@ export async function main(log: (line: string) => void = console.log): Promise<s
   // Your breaker, configured as in production (the clock is injected only to skip waiting).
   const breaker = new CircuitBreaker({
     name: 'prices',
+    // Rate rule alone (no failure count): open when half of the last 20 calls failed.
+    window: { type: 'count', size: 20 },
     failureRateThreshold: 0.5,
     minimumCalls: 10,
     recoveryTimeout: 5_000,

@@ -69,7 +69,8 @@ export interface TelemetrySource<Snapshot = unknown> {
 /** A telemetry stream; see the module comment. */
 export class Telemetry {
   #listeners: ((event: TelemetryEvent) => void)[] = [];
-  readonly #sources = new Set<WeakRef<TelemetrySource>>();
+  /** Sources by name: a name is an identity on a stream. */
+  readonly #sources = new Map<string, WeakRef<TelemetrySource>>();
 
   /** True while anyone subscribes; reporters check it before building an event. */
   get active(): boolean {
@@ -104,28 +105,39 @@ export class Telemetry {
     }
   }
 
-  /** Adds a source (a breaker does this when constructed with this stream) and reports it. */
+  /**
+   * Adds a source (a breaker does this when constructed with this stream) and reports it. Names
+   * are identities on a stream: every series, dashboard card and alert is keyed by the name, so a
+   * second live source with the name of another is refused with an error naming it (two breakers
+   * called "payments" would otherwise share one Prometheus series, silently).
+   */
   register(source: TelemetrySource): void {
-    this.#sources.add(new WeakRef(source));
-    if (this.active) this.emit({ type: 'registered', policy: source.name, kind: source.kind });
+    const name = source.name;
+    const existing = this.#sources.get(name)?.deref();
+    if (existing === source) return;
+    if (existing !== undefined) {
+      throw new Error(
+        `Telemetry: a ${existing.kind} named "${name}" already reports into this stream; names are ` +
+          `identities on a stream (give each ${source.kind} its own name, or unregister the old one)`,
+      );
+    }
+    this.#sources.set(name, new WeakRef(source));
+    if (this.active) this.emit({ type: 'registered', policy: name, kind: source.kind });
   }
 
   /** Removes a source (a registry does this when it evicts a breaker) and reports it. */
   unregister(source: TelemetrySource): void {
-    for (const ref of this.#sources) {
-      if (ref.deref() === source) {
-        this.#sources.delete(ref);
-        if (this.active) this.emit({ type: 'unregistered', policy: source.name, kind: source.kind });
-      }
-    }
+    if (this.#sources.get(source.name)?.deref() !== source) return;
+    this.#sources.delete(source.name);
+    if (this.active) this.emit({ type: 'unregistered', policy: source.name, kind: source.kind });
   }
 
   /** The live sources, in registration order; collected ones are forgotten on the way. */
   sources(): TelemetrySource[] {
     const live: TelemetrySource[] = [];
-    for (const ref of this.#sources) {
+    for (const [name, ref] of this.#sources) {
       const source = ref.deref();
-      if (source === undefined) this.#sources.delete(ref);
+      if (source === undefined) this.#sources.delete(name);
       else live.push(source);
     }
     return live;
