@@ -125,11 +125,16 @@ export class Telemetry {
     if (this.active) this.emit({ type: 'registered', policy: name, kind: source.kind });
   }
 
-  /** Removes a source (a registry does this when it evicts a breaker) and reports it. */
-  unregister(source: TelemetrySource): void {
-    if (this.#sources.get(source.name)?.deref() !== source) return;
-    this.#sources.delete(source.name);
-    if (this.active) this.emit({ type: 'unregistered', policy: source.name, kind: source.kind });
+  /**
+   * Removes a source, or the source of a breaker (`telemetry.unregister(breaker)`), and reports
+   * it; the name is free again. A registry does this when it evicts a breaker.
+   */
+  unregister(source: TelemetrySource | { readonly name: string }): void {
+    const name = source.name;
+    const held = this.#sources.get(name)?.deref();
+    if (held === undefined || (held !== source && (held as { breaker?: unknown }).breaker !== source)) return;
+    this.#sources.delete(name);
+    if (this.active) this.emit({ type: 'unregistered', policy: name, kind: held.kind });
   }
 
   /** The live sources, in registration order; collected ones are forgotten on the way. */

@@ -36,7 +36,9 @@ describe('Telemetry — names are identities', () => {
     const stranger = { name: 'payments', kind: 'breaker', snapshot: () => ({}) };
     telemetry.unregister(stranger);
     expect(telemetry.sources()).toHaveLength(1);
-    telemetry.unregister(sourceOf(first)!);
+    telemetry.unregister(new CircuitBreaker({ name: 'payments' })); // same name, another breaker
+    expect(telemetry.sources()).toHaveLength(1);
+    telemetry.unregister(first); // a breaker can be named directly
     const second = new CircuitBreaker({ name: 'payments', telemetry });
     expect(telemetry.sources()).toEqual([sourceOf(second)]);
     expect(seen.map((e) => e.type)).toEqual(['registered', 'unregistered', 'registered']);
