@@ -91,6 +91,7 @@ export class ReferenceModel {
 
   /** A caller calls `execute`; `abortable` when it passes a signal. Returns the admission answer. */
   start(id: number, abortable: boolean): Answer {
+    this.advance(0); // what fell due at this very moment (an open period of 0 ms)
     const now = this.now;
     const timeout = this.#cfg.timeout;
     const admit = (generation: number | undefined): Answer => {
@@ -189,6 +190,7 @@ export class ReferenceModel {
   }
 
   view(): ModelView {
+    this.advance(0);
     let inFlight = 0;
     for (const c of this.#calls.values())
       if (c.generation !== undefined && c.answer.kind === 'pending') inFlight++;
