@@ -107,6 +107,7 @@ const MUST_SEE = [
   'late outcome while open',
   'timeout',
   'abort',
+  'aborted call settles',
   'ignored error',
   'closed -> metrics-only',
   'closed -> disabled',
