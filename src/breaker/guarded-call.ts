@@ -56,8 +56,12 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   readonly #generation: number;
   readonly #start: number;
   readonly #tag: unknown;
-  /** `undefined` while running; then `true`, or the `CallTimeoutError` when the deadline ended it. */
-  #ended: true | CallTimeoutError | undefined;
+  /**
+   * `undefined` while running; then `true`, or the `CallTimeoutError` when the deadline ended it;
+   * `false` while the caller, having aborted, is answered but the function still runs and holds
+   * the call's permit.
+   */
+  #ended: boolean | CallTimeoutError | undefined;
   #controller: AbortController | undefined;
   #caller: CallerLink | undefined;
 
@@ -131,7 +135,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     if (!this.#runner.timed && caller !== undefined) return caller;
     this.#controller = new AbortController();
     // Read for the first time after the call ended early: hand out a signal that says so.
-    if (this.#ended !== undefined && this.#ended !== true) this.#controller.abort(this.#ended);
+    if (typeof this.#ended === 'object') this.#controller.abort(this.#ended);
     else if (caller?.aborted === true) this.#controller.abort(caller.reason);
     return this.#controller.signal;
   }
@@ -153,7 +157,10 @@ class GuardedCall<T> implements PolicyContext, Expiring {
 
   /** Deadline reached: abort the function's signal and answer with `CallTimeoutError` (or the fallback). */
   expire(): void {
-    if (this.#ended !== undefined) return;
+    if (this.#ended !== undefined) {
+      this.#releaseAborted(); // an aborted call's function still running: its permit ends here
+      return;
+    }
     this.#ended = true;
     this.#detachCaller();
     const timeoutMs = this.#runner.o.timeout as number;
@@ -167,22 +174,39 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     }
   }
 
-  /** The caller's signal aborted: reject with its reason; not counted, the permit is released. */
+  /**
+   * The caller's signal aborted: reject with its reason, not counted. The call keeps its permit
+   * (and its place in the deadline queue) until its function settles or its deadline passes, so a
+   * half-open breaker bounds the calls running against the dependency, not the callers waiting.
+   */
   #callerAborted(): void {
-    if (!this.#finish()) return;
+    if (this.#ended !== undefined) return;
+    this.#ended = false;
+    this.#detachCaller();
     const reason = this.#caller?.signal.reason as unknown;
     this.#controller?.abort(reason);
-    this.#runner.aborted(reason, this.#generation, this.#start, this.#tag);
+    this.#runner.aborted(reason, this.#generation, this.#start);
     this.#reject(reason);
   }
 
   /** Marks the call ended; false when it already was. */
   #finish(): boolean {
-    if (this.#ended !== undefined) return false;
+    if (this.#ended !== undefined) {
+      this.#releaseAborted();
+      return false;
+    }
     this.#ended = true;
     this.#runner.deadlines?.remove(this); // a call not queued is ignored
     this.#detachCaller();
     return true;
+  }
+
+  /** Releases the permit of a call answered by its caller's abort, once. */
+  #releaseAborted(): void {
+    if (this.#ended !== false) return;
+    this.#ended = true;
+    this.#runner.deadlines?.remove(this); // a call not queued is ignored
+    this.#runner.releaseAborted(this.#generation, this.#start, this.#tag);
   }
 
   #detachCaller(): void {

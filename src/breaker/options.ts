@@ -261,6 +261,10 @@ function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolv
 
   const timeout = o.timeout ?? 10_000;
   if (timeout !== false) check.number('timeout', timeout, { min: 0, minExclusive: true, max: MAX_TIMER_MS });
+  // Without call timeouts a probe's deadline is recoveryTimeout: at 0 every probe would be past its
+  // deadline when admitted, count as a failure, and the circuit would never close.
+  else if (recoveryTimeout === 0)
+    check.fail('recoveryTimeout', 0, '> 0 when timeout is false (it is then the deadline of each probe)');
 
   if (o.isFailure !== undefined) check.func('isFailure', o.isFailure);
   if (o.isResultFailure !== undefined) check.func('isResultFailure', o.isResultFailure);
@@ -278,7 +282,7 @@ function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolv
   const random = o.random ?? systemRandom;
   check.func('random', random);
 
-  if (o.initialState !== undefined) checkSnapshot(check, o.initialState);
+  if (o.initialState !== undefined) checkSnapshot(check, o.initialState, MAX_TIMER_MS);
 
   if (o.telemetry !== undefined && !(o.telemetry instanceof Telemetry)) {
     check.fail('telemetry', o.telemetry, 'a Telemetry stream', 'type');

@@ -365,18 +365,28 @@ export class Runner implements TransitionHook {
     return new CallTimeoutError(this.name, timeoutMs);
   }
 
-  /** The caller aborted: not counted, the permit is released. */
-  aborted(reason: unknown, generation: number, start: number, tag?: unknown): void {
+  /**
+   * The caller aborted: not counted. The permit stays taken while the function runs: see
+   * `releaseAborted`.
+   */
+  aborted(reason: unknown, generation: number, start: number): void {
     this.inFlight--;
     this.ignored++;
-    const now = this.o.clock.now();
-    this.uncount(generation, start, now, tag);
     if (this.observed) {
-      const durationMs = now - start;
+      const durationMs = this.o.clock.now() - start;
       if (this.listens('ignored'))
         this.events.emit('ignored', { durationMs, error: reason, aborted: true, generation });
       this.#tell('ignored', durationMs, false);
     }
+  }
+
+  /**
+   * The function of a call whose caller aborted settled, or reached its deadline: its permit is
+   * released, its outcome not counted. (A half-open probe still running at its deadline has by then
+   * counted as a failure: the state machine's probe deadline.)
+   */
+  releaseAborted(generation: number, start: number, tag: unknown): void {
+    this.uncount(generation, start, this.o.clock.now(), tag);
   }
 
   /** Answers with the fallback, or throws `error` when there is none. */

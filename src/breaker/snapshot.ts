@@ -21,22 +21,46 @@ export interface BreakerSnapshot {
 }
 
 const STATES: readonly StateName[] = ['closed', 'open', 'half-open', 'isolated', 'disabled', 'metrics-only'];
+const FIELDS: readonly (keyof BreakerSnapshot)[] = [
+  'version',
+  'name',
+  'state',
+  'generation',
+  'openRemainingMs',
+  'reopens',
+];
 
 /**
- * Validates `initialState`: a persisted snapshot is input like any other option, and a bad one
- * (for example a NaN `openRemainingMs`, which would keep a circuit open forever) is reported.
+ * The largest generation. Generations only need to differ between transitions that a call can
+ * span, so after this one the count starts again at 0 (at a million transitions a second that is
+ * 285 years away): every safe integer can still grow, and a number beyond it could not.
  */
-export function checkSnapshot(check: OptionChecker, snap: unknown): void {
+export const MAX_GENERATION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Validates `initialState`: a persisted snapshot is input like any other option, and one that could
+ * break an invariant is refused, naming the field. `maxOpenMs` is the longest open period the
+ * breaker can produce (`extendOpen` reaches the timer limit), so a longer `openRemainingMs` can
+ * only be a corrupt or hand-made snapshot (a circuit open for ages, or forever for NaN).
+ */
+export function checkSnapshot(check: OptionChecker, snap: unknown, maxOpenMs: number): void {
   if (typeof snap !== 'object' || snap === null) {
     check.fail('initialState', snap, 'a snapshot from toJSON()', 'type');
     return;
   }
+  check.knownKeys(snap, FIELDS, 'initialState.');
   const s = snap as { readonly [K in keyof BreakerSnapshot]?: unknown };
   if (s.version !== 1) check.fail('initialState.version', s.version, '1', 'type');
-  if (!STATES.includes(s.state as StateName))
-    check.fail('initialState.state', s.state, `one of ${STATES.join(', ')}`, 'type');
-  check.number('initialState.generation', s.generation, { integer: true, min: 0 });
-  check.number('initialState.reopens', s.reopens, { integer: true, min: 0 });
-  if (s.openRemainingMs !== undefined)
-    check.number('initialState.openRemainingMs', s.openRemainingMs, { min: 0 });
+  if (typeof s.name !== 'string') check.fail('initialState.name', s.name, 'a string', 'type');
+  const states = `one of ${STATES.join(', ')}`;
+  if (typeof s.state !== 'string') check.fail('initialState.state', s.state, states, 'type');
+  else if (!STATES.includes(s.state as StateName)) check.fail('initialState.state', s.state, states);
+  check.number('initialState.generation', s.generation, { integer: true, min: 0, max: MAX_GENERATION });
+  check.number('initialState.reopens', s.reopens, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+  if (s.openRemainingMs === undefined) return;
+  if (s.state === 'open') {
+    check.number('initialState.openRemainingMs', s.openRemainingMs, { min: 0, max: maxOpenMs });
+  } else {
+    check.fail('initialState.openRemainingMs', s.openRemainingMs, "unset unless state is 'open'");
+  }
 }

@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from './options.js';
-import type { BreakerSnapshot } from './snapshot.js';
+import { type BreakerSnapshot, MAX_GENERATION } from './snapshot.js';
 import { successesCount, tripReason, type TripReason } from './trip-rules.js';
 import { ConsecutiveWindow } from './consecutive-window.js';
 import { CountWindow } from './count-window.js';
@@ -274,10 +274,11 @@ export class BreakerMachine {
   #openDuration(reopens: number): number {
     const b = this.#o.backoff;
     const base = this.#o.recoveryTimeout;
-    if (b === undefined) return base;
+    if (b === undefined || base === 0) return base; // 0 × an overflowed factor would be NaN: open forever
     const grown = Math.min(base * b.multiplier ** reopens, b.max);
     // `max` is the upper bound of the open duration, jitter included; at the cap jitter spreads below it.
-    return Math.min(grown * (1 + b.jitter * (2 * this.#o.random() - 1)), b.max);
+    const spread = grown * (1 + b.jitter * (2 * this.#o.random() - 1));
+    return spread >= 0 ? Math.min(spread, b.max) : grown; // a `random` outside [0, 1) adds no jitter
   }
 
   /** The one place where state changes. */
@@ -289,7 +290,8 @@ export class BreakerMachine {
       );
     }
     this.#state = to;
-    this.generation++;
+    // Generations are compared for equality only; past the largest safe integer they start again.
+    this.generation = this.generation < MAX_GENERATION ? this.generation + 1 : 0;
     this.#enteredAt = now;
     if (to.name === 'closed') {
       this.window.reset();
@@ -298,29 +300,13 @@ export class BreakerMachine {
     this.#onTransition.transitioned(from, to.name, reason, this.generation);
   }
 
+  /** Restores a snapshot already validated with the options (see `checkSnapshot`). */
   #restore(snap: BreakerSnapshot, now: number): void {
-    const states: readonly StateName[] = [
-      'closed',
-      'open',
-      'half-open',
-      'isolated',
-      'disabled',
-      'metrics-only',
-    ];
-    const given = snap as { version?: unknown; state?: unknown };
-    if (given.version !== 1 || !states.includes(snap.state)) {
-      throw new TypeError(
-        `invalid CircuitBreaker options: initialState must be a snapshot from toJSON() (got version ${String(given.version)}, state ${String(given.state)})`,
-      );
-    }
-    this.generation = Number.isInteger(snap.generation) && snap.generation >= 0 ? snap.generation : 0;
-    this.#reopens = Number.isInteger(snap.reopens) && snap.reopens >= 0 ? snap.reopens : 0;
+    this.generation = snap.generation;
+    this.#reopens = snap.reopens;
     switch (snap.state) {
       case 'open':
-        this.#state = {
-          name: 'open',
-          until: now + Math.max(0, snap.openRemainingMs ?? this.#o.recoveryTimeout),
-        };
+        this.#state = { name: 'open', until: now + (snap.openRemainingMs ?? this.#o.recoveryTimeout) };
         break;
       case 'half-open':
         this.#state = { name: 'half-open', probes: [], successes: 0 };

@@ -28,8 +28,9 @@ export interface BulkheadOptions {
  * then holds a bounded share of the process (sockets, memory, event loop) instead of all of it.
  *
  * - A slot is freed only when the function's promise really settles, not when the caller gives
- *   up: put the bulkhead *inside* a timeout so the caller is answered at the deadline while the
- *   slot stays taken until the work has stopped.
+ *   up: a running call whose caller aborts is answered at once with the abort reason, but its slot
+ *   stays taken until the work has stopped. Put the bulkhead *inside* a timeout for the same at
+ *   a deadline.
  * - A queued call whose caller aborts leaves the queue at once, with the abort reason.
  * - `queueTimeout`: a queued call still waiting after that long is rejected with
  *   `BulkheadFullError` (message "queue timeout"); all queued calls share one timer.
@@ -148,7 +149,25 @@ export class BulkheadPolicy implements Policy {
     };
   }
 
-  async #run<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
+  /**
+   * Runs `fn` in a slot. A caller abort answers the caller at once with the reason, but the slot
+   * stays taken until `fn` settles: the bulkhead bounds the work running, not the callers waiting.
+   */
+  #run<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
+    const work = this.#hold(fn, signal);
+    if (signal === undefined) return work;
+    return new Promise<T>((resolve, reject) => {
+      const abort = (): void => {
+        reject(signal.reason as unknown);
+      };
+      signal.addEventListener('abort', abort);
+      work.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', abort);
+      });
+    });
+  }
+
+  async #hold<T>(fn: Protected<T>, signal: AbortSignal | undefined): Promise<T> {
     this.#running++;
     try {
       return await fn(this.#contexts.for(signal));

@@ -1,8 +1,8 @@
 // Section 1.2 (timeout) and 1.7 (execute's signal): timeouts, caller aborts, late results.
 import { describe, expect, it, vi } from 'vitest';
-import { CallTimeoutError } from '../../src/index.js';
-import { EventRecorder } from '../../src/testing/index.js';
-import { caught, deferred, failTimes, makeBreaker, ok } from './helpers.js';
+import { CallTimeoutError, isCircuitOpenError } from '../../src/index.js';
+import { EventRecorder, settle } from '../../src/testing/index.js';
+import { caught, type Deferred, deferred, failTimes, makeBreaker, ok } from './helpers.js';
 
 describe('caller signal', () => {
   for (const timeout of [1_000, false] as const) {
@@ -51,7 +51,7 @@ describe('caller signal', () => {
     });
   }
 
-  it('execute — a caller abort releases the half-open permit', async () => {
+  it('execute — a caller abort answers at once, but the probe permit is held until the function settles', async () => {
     const { breaker, clock } = makeBreaker({
       failureThreshold: 1,
       recoveryTimeout: 100,
@@ -60,13 +60,85 @@ describe('caller signal', () => {
     await failTimes(breaker, 1);
     clock.advance(100);
     const controller = new AbortController();
-    const probe = caught(breaker.execute(() => new Promise(() => undefined), { signal: controller.signal }));
-    await expect(caught(breaker.execute(ok(1)))).resolves.toMatchObject({ state: 'half-open' });
+    const work = deferred<string>();
+    const probe = caught(breaker.execute(() => work.promise, { signal: controller.signal }));
     controller.abort('stop');
     expect(await probe).toBe('stop');
+    expect(breaker.stats.probesInFlight).toBe(1);
+    await expect(caught(breaker.execute(ok(1)))).resolves.toMatchObject({ state: 'half-open' });
+    work.resolve('late'); // settled: the permit is released, the outcome is not counted
+    await settle();
     expect(breaker.state).toBe('half-open');
     expect(breaker.stats.probesInFlight).toBe(0);
+    expect(breaker.stats.totals).toMatchObject({ successes: 0, ignored: 1 });
     await expect(breaker.execute(ok('admitted'))).resolves.toBe('admitted');
+  });
+
+  for (const timeout of [10_000, false] as const) {
+    it(`execute — callers that abort never let more than halfOpenRequests probe functions run at once (timeout ${String(timeout)})`, async () => {
+      const { breaker, clock } = makeBreaker({
+        failureThreshold: 1,
+        recoveryTimeout: 1_000,
+        halfOpenRequests: 1,
+        timeout,
+      });
+      await failTimes(breaker, 1);
+      clock.advance(1_000);
+      let running = 0;
+      let most = 0;
+      const works: Deferred<string>[] = [];
+      const answers: Promise<unknown>[] = [];
+      for (let i = 0; i < 10; i++) {
+        const controller = new AbortController();
+        answers.push(
+          caught(
+            breaker.execute(
+              () => {
+                running++;
+                most = Math.max(most, running);
+                const work = deferred<string>();
+                works.push(work);
+                return work.promise.finally(() => running--);
+              },
+              { signal: controller.signal },
+            ),
+          ),
+        );
+        controller.abort(`gave up ${i}`); // the function ignores its signal and keeps running
+        clock.advance(1);
+      }
+      const got = await Promise.all(answers);
+      expect(got[0]).toBe('gave up 0');
+      expect(got.slice(1).every((e) => isCircuitOpenError(e))).toBe(true);
+      expect(most).toBe(1);
+      expect(running).toBe(1);
+      works[0]?.resolve('done');
+      await settle();
+      expect(running).toBe(0);
+      expect(breaker.stats.probesInFlight).toBe(0);
+      expect(breaker.state).toBe('half-open');
+    });
+  }
+
+  it('execute — an aborted probe whose function is still running at its deadline counts as a failure and frees the permit', async () => {
+    const { breaker, clock } = makeBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1_000,
+      halfOpenRequests: 1,
+      timeout: 500,
+    });
+    await failTimes(breaker, 1);
+    clock.advance(1_000);
+    const controller = new AbortController();
+    const probe = caught(breaker.execute(() => new Promise(() => undefined), { signal: controller.signal }));
+    controller.abort('stop');
+    expect(await probe).toBe('stop');
+    clock.advance(499);
+    expect(breaker.stats.probesInFlight).toBe(1);
+    clock.advance(1); // the deadline: a probe still running then is a failure (DESIGN 1.4)
+    expect(breaker.state).toBe('open');
+    expect(breaker.stats.probesInFlight).toBe(0);
+    expect(breaker.stats.totals).toMatchObject({ timeouts: 0, ignored: 1 });
   });
 
   it('execute — a signal that never aborts changes nothing and leaves no listener behind', async () => {

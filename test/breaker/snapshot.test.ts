@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { type BreakerSnapshot, CircuitBreaker, type StateName } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
-import { caught, failTimes, makeBreaker, ok, succeedTimes } from './helpers.js';
+import { MAX_TIMER_MS } from '../../src/breaker/options.js';
+import { caught, deferred, failTimes, makeBreaker, ok, succeedTimes } from './helpers.js';
 
 /** Serialises through JSON as a persisted snapshot would be. */
 function persisted(breaker: CircuitBreaker): BreakerSnapshot {
@@ -160,8 +161,74 @@ describe('initialState', () => {
     [
       'an unknown state',
       { version: 1, name: 'x', state: 'tripped', generation: 0, reopens: 0 },
+      'RangeError',
+      'initialState.state',
+    ],
+    [
+      'a state that is not a string',
+      { version: 1, name: 'x', state: 3, generation: 0, reopens: 0 },
       'TypeError',
       'initialState.state',
+    ],
+    [
+      'a name that is not a string',
+      { version: 1, name: 42, state: 'closed', generation: 0, reopens: 0 },
+      'TypeError',
+      'initialState.name',
+    ],
+    [
+      'an unknown field',
+      { version: 1, name: 'x', state: 'open', generation: 1, openRemaining: 5, reopens: 0 },
+      'TypeError',
+      'initialState.openRemaining',
+    ],
+    [
+      'a generation that cannot grow (2 ** 53)',
+      { version: 1, name: 'x', state: 'half-open', generation: 2 ** 53, reopens: 0 },
+      'RangeError',
+      'initialState.generation',
+    ],
+    [
+      'a NaN generation',
+      { version: 1, name: 'x', state: 'closed', generation: NaN, reopens: 0 },
+      'RangeError',
+      'initialState.generation',
+    ],
+    [
+      'a fractional generation',
+      { version: 1, name: 'x', state: 'closed', generation: 1.5, reopens: 0 },
+      'RangeError',
+      'initialState.generation',
+    ],
+    [
+      'a NaN reopens',
+      { version: 1, name: 'x', state: 'closed', generation: 0, reopens: NaN },
+      'RangeError',
+      'initialState.reopens',
+    ],
+    [
+      'an unsafe reopens',
+      { version: 1, name: 'x', state: 'closed', generation: 0, reopens: 2 ** 60 },
+      'RangeError',
+      'initialState.reopens',
+    ],
+    [
+      'an open period longer than any the breaker can produce (31,000 years)',
+      { version: 1, name: 'x', state: 'open', generation: 1, openRemainingMs: 1e15, reopens: 0 },
+      'RangeError',
+      'initialState.openRemainingMs',
+    ],
+    [
+      'an infinite openRemainingMs',
+      { version: 1, name: 'x', state: 'open', generation: 1, openRemainingMs: Infinity, reopens: 0 },
+      'RangeError',
+      'initialState.openRemainingMs',
+    ],
+    [
+      'an openRemainingMs on a state that is not open',
+      { version: 1, name: 'x', state: 'closed', generation: 1, openRemainingMs: 5, reopens: 0 },
+      'RangeError',
+      'initialState.openRemainingMs',
     ],
     [
       'a negative generation',
@@ -212,6 +279,46 @@ describe('initialState', () => {
           },
         }),
     ).toThrow(/failureThreshold.*initialState\.openRemainingMs/);
+  });
+
+  it('initialState — the longest open period extendOpen can make survives a round trip', async () => {
+    const source = makeBreaker({ failureThreshold: 1 });
+    await failTimes(source.breaker, 1);
+    source.breaker.extendOpen(MAX_TIMER_MS);
+    const snapshot = persisted(source.breaker);
+    expect(snapshot.openRemainingMs).toBe(MAX_TIMER_MS);
+    const restored = new CircuitBreaker({ clock: new FakeClock(), initialState: snapshot });
+    expect(restored.stats.retryAfterMs).toBe(MAX_TIMER_MS);
+  });
+
+  it('initialState — the largest generation still grows (it starts again at 0), so a late success stays late', async () => {
+    const clock = new FakeClock();
+    const restored = new CircuitBreaker({
+      clock,
+      timeout: false,
+      recoveryTimeout: 100,
+      halfOpenRequests: 1,
+      successThreshold: 1,
+      initialState: {
+        version: 1,
+        name: 'x',
+        state: 'half-open',
+        generation: Number.MAX_SAFE_INTEGER,
+        reopens: 0,
+      },
+    });
+    const late = deferred<string>();
+    const probe = restored.execute(() => late.promise);
+    clock.advance(100); // the probe's deadline: a failure, the circuit re-opens
+    expect(restored.state).toBe('open');
+    expect(restored.stats.generation).toBe(0);
+    clock.advance(100);
+    expect(restored.state).toBe('half-open');
+    expect(restored.stats.generation).toBe(1);
+    late.resolve('late');
+    expect(await probe).toBe('late');
+    expect(restored.state).toBe('half-open');
+    expect(restored.stats.generation).toBe(1);
   });
 
   it('initialState — an open snapshot without openRemainingMs stays open for recoveryTimeout', () => {

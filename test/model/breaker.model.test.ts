@@ -24,7 +24,7 @@ const configArb: fc.Arbitrary<ModelConfig> = fc
     slowCallDuration: fc.option(fc.integer({ min: 10, max: 300 }), { nil: undefined }),
     slowCallRateThreshold: fc.option(fraction, { nil: undefined }),
     minimumCalls: fc.integer({ min: 1, max: 8 }),
-    recoveryTimeout: fc.integer({ min: 1, max: 500 }),
+    recoveryTimeout: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 })),
     recoveryBackoff: fc.option(
       fc.record({
         multiplier: fc.integer({ min: 1, max: 3 }),
@@ -47,7 +47,8 @@ const configArb: fc.Arbitrary<ModelConfig> = fc
       window: c.window,
       failureThreshold: c.failureThreshold,
       minimumCalls: c.minimumCalls,
-      recoveryTimeout: c.recoveryTimeout,
+      // Without timeouts recoveryTimeout is the probes' deadline, and 0 is refused.
+      recoveryTimeout: c.timeout === false ? Math.max(1, c.recoveryTimeout) : c.recoveryTimeout,
       halfOpenRequests: c.halfOpenRequests,
       successThreshold: c.successThreshold,
       timeout: c.timeout,
@@ -106,6 +107,7 @@ const MUST_SEE = [
   'late outcome while open',
   'timeout',
   'abort',
+  'aborted call settles',
   'ignored error',
   'closed -> metrics-only',
   'closed -> disabled',

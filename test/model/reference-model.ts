@@ -45,6 +45,8 @@ interface Call {
   readonly deadline: number;
   readonly abortable: boolean;
   answer: Answer;
+  /** Answered by its caller's abort while its function still runs: it holds its permit (DESIGN 11). */
+  held?: boolean;
 }
 
 /** What the breaker must report after each step. */
@@ -91,6 +93,7 @@ export class ReferenceModel {
 
   /** A caller calls `execute`; `abortable` when it passes a signal. Returns the admission answer. */
   start(id: number, abortable: boolean): Answer {
+    this.advance(0); // what fell due at this very moment (an open period of 0 ms)
     const now = this.now;
     const timeout = this.#cfg.timeout;
     const admit = (generation: number | undefined): Answer => {
@@ -127,6 +130,7 @@ export class ReferenceModel {
 
   /** The function resolves; `counted` false would be a result `isResultFailure` flags. */
   resolve(id: number, resultIsFailure: boolean): void {
+    this.#settleHeld(id);
     const call = this.#live(id);
     if (call === undefined) return;
     call.answer = { kind: 'value' };
@@ -138,6 +142,7 @@ export class ReferenceModel {
 
   /** The function rejects; `ignored` when `isFailure` says the error does not count. */
   reject(id: number, ignored: boolean): void {
+    this.#settleHeld(id);
     const call = this.#live(id);
     if (call === undefined) return;
     call.answer = { kind: 'thrown' };
@@ -152,13 +157,25 @@ export class ReferenceModel {
     }
   }
 
-  /** The caller's signal aborts: rejected at once, not counted, permit released (DESIGN 1.7). */
+  /**
+   * The caller's signal aborts: rejected at once, not counted (DESIGN 1.7). The permit stays taken
+   * until the function settles or its deadline passes (DESIGN 11).
+   */
   abort(id: number): void {
     const call = this.#live(id);
     if (call?.generation === undefined || !call.abortable) return;
     call.answer = { kind: 'aborted' };
+    call.held = true;
     this.#note('abort');
     this.totals.ignored++;
+  }
+
+  /** The function of a call its caller aborted settles: the permit is released, nothing counted. */
+  #settleHeld(id: number): void {
+    const call = this.#calls.get(id);
+    if (call?.held !== true) return;
+    call.held = false;
+    this.#note('aborted call settles');
     this.#release(call);
   }
 
@@ -189,6 +206,7 @@ export class ReferenceModel {
   }
 
   view(): ModelView {
+    this.advance(0);
     let inFlight = 0;
     for (const c of this.#calls.values())
       if (c.generation !== undefined && c.answer.kind === 'pending') inFlight++;
@@ -231,6 +249,21 @@ export class ReferenceModel {
     }
     // Timeouts fire in deadline order; ties in admission order (Map order).
     for (const call of this.#calls.values()) {
+      if (call.held === true && call.deadline < Infinity) {
+        // An aborted call's function still running at its deadline: its permit ends there, and a
+        // probe still running at its deadline is a failure (DESIGN 1.4), uncounted in the totals.
+        consider(call.deadline, () => {
+          call.held = false;
+          if (
+            this.state === 'half-open' &&
+            this.#probes.has(call.id) &&
+            call.generation === this.generation
+          ) {
+            this.#note('aborted probe deadline');
+            this.#reopen();
+          }
+        });
+      }
       if (call.answer.kind === 'pending' && call.deadline < Infinity) {
         consider(call.deadline, () => {
           call.answer = { kind: 'timeout' };
