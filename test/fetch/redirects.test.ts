@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CircuitOpenError } from '../../src/index.js';
+import { CircuitOpenError, constant, retry } from '../../src/index.js';
 import { createFetch } from '../../src/fetch/index.js';
 import { eventually, type Loopback, Servers } from './loopback.js';
 
@@ -67,6 +67,17 @@ describe('createFetch — redirects, one breaker per hop', () => {
     expect(error).toMatchObject({ breaker: b.origin });
     expect(b.received).toBe(2);
     expect(a.received).toBe(8);
+  });
+
+  it('createFetch — a retry runs the whole chain again, each hop through its own breaker', async () => {
+    const b = await servers.start((_req, res, n) => res.writeHead(n === 1 ? 502 : 200).end(`b ${n}`));
+    const a = await servers.start((_req, res) => res.writeHead(307, { location: b.url() }).end());
+    const fetch = createFetch({ retry: retry({ maxAttempts: 2, backoff: constant(0) }) });
+    const response = await fetch(a.url(), { method: 'POST', body: 'x' });
+    expect(await response.text()).toBe('b 2');
+    expect([a.received, b.received]).toEqual([2, 2]);
+    expect(fetch.registry.get(a.origin).stats.totals).toMatchObject({ successes: 2, failures: 0 });
+    expect(fetch.registry.get(b.origin).stats.totals).toMatchObject({ successes: 1, failures: 1 });
   });
 
   it('createFetch — redirect: manual returns the redirect itself; error rejects without counting a failure', async () => {
@@ -230,6 +241,17 @@ describe('createFetch — bodies nobody reads are cancelled', () => {
       breaker: { fallback: (error) => new Response((error as { response: Response }).response.body) },
     });
     expect(await (await fetch(server.url())).text()).toBe('kept');
+  });
+
+  it('createFetch — a failure a retry discards has its body cancelled', async () => {
+    const server = await servers.start((_req, res, n) => {
+      if (n > 1) return void res.end('second try');
+      res.writeHead(503);
+      res.write('the start of a body that never ends');
+    });
+    const fetch = createFetch({ retry: retry({ maxAttempts: 2, backoff: constant(0) }) });
+    expect(await (await fetch(server.url())).text()).toBe('second try');
+    await eventually(() => server.abandoned === 1);
   });
 
   it('createFetch — the body of a redirect is cancelled before the next hop', async () => {
