@@ -23,6 +23,12 @@ export interface CreateFetchOptions {
    * `breaker`, `maxBreakers`, `idleTtl` and `clock`; it is `registry` on the returned function.
    */
   readonly registry?: BreakerRegistry;
+  /**
+   * Prefix of the breakers' names (not with `registry`): a breaker is named `<name>:<origin>`, so
+   * that two fetches reporting into one telemetry stream keep their series apart (names are
+   * identities on a stream). Default: none, the bare origin.
+   */
+  readonly name?: string;
   /** Options of each per-origin breaker (not with `registry`). Default: the breaker defaults. */
   readonly breaker?: Omit<CircuitBreakerOptions, 'name' | 'initialState'>;
   /** Ms per attempt until the response headers arrive, or `false` (not with `registry`). Default: `breaker.timeout`, else `10_000`. */
@@ -52,6 +58,7 @@ export interface ResolvedFetchOptions {
 
 const KNOWN = [
   'fetch',
+  'name',
   'registry',
   'breaker',
   'timeout',
@@ -64,7 +71,7 @@ const KNOWN = [
 ] as const;
 
 /** Registry-building options that make no sense next to a given `registry`. */
-const REGISTRY_ONLY = ['breaker', 'timeout', 'maxBreakers', 'idleTtl', 'clock'] as const;
+const REGISTRY_ONLY = ['name', 'breaker', 'timeout', 'maxBreakers', 'idleTtl', 'clock'] as const;
 
 /** 5xx and 429 (Too Many Requests) are failures; everything else, 404 included, is an answer. */
 export function defaultIsFailureStatus(status: number): boolean {
@@ -140,6 +147,7 @@ function buildRegistry(check: OptionChecker, o: CreateFetchOptions): BreakerRegi
   try {
     return new BreakerRegistry({
       defaults,
+      ...(o.name === undefined ? {} : { prefix: o.name }),
       ...(o.maxBreakers === undefined ? {} : { maxBreakers: o.maxBreakers }),
       ...(o.idleTtl === undefined ? {} : { idleTtl: o.idleTtl }),
       ...(o.clock === undefined ? {} : { clock: o.clock }),
@@ -148,7 +156,8 @@ function buildRegistry(check: OptionChecker, o: CreateFetchOptions): BreakerRegi
     // The registry names its own options (`defaults` is ours as `breaker`): pass its findings on.
     const detail = (error instanceof Error ? error.message : String(error))
       .replace(/^invalid BreakerRegistry options: /, '')
-      .replace(/\bdefaults\b/g, 'breaker');
+      .replace(/\bdefaults\b/g, 'breaker')
+      .replace(/\bprefix\b/g, 'name');
     check.fail(
       'breaker or registry options',
       breaker,

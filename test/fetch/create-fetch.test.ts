@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallTimeoutError, CircuitOpenError, type ExecuteOptions, type Protected } from '../../src/index.js';
+import {
+  CallTimeoutError,
+  CircuitOpenError,
+  type ExecuteOptions,
+  type Protected,
+  Telemetry,
+} from '../../src/index.js';
 import { createFetch, HttpStatusError, isHttpStatusError } from '../../src/fetch/index.js';
 import { BreakerRegistry } from '../../src/registry/index.js';
 import { FakeClock } from '../../src/testing/index.js';
@@ -424,5 +430,33 @@ describe('createFetch — signals, retry, pass-through', () => {
   it('createFetch — has the fetch signature', () => {
     const f: typeof globalThis.fetch = createFetch();
     expect(typeof f).toBe('function');
+  });
+});
+
+describe('createFetch — names', () => {
+  it('name — prefixes each breaker name, so two fetches on one telemetry stream keep their series apart', async () => {
+    const telemetry = new Telemetry();
+    const up = await servers.start((_req, res) => res.end('fine'));
+    const orders = createFetch({ name: 'orders', breaker: { telemetry } });
+    const billing = createFetch({ name: 'billing', breaker: { telemetry } });
+    expect(await (await orders(up.url('/a'))).text()).toBe('fine');
+    expect(await (await billing(up.url('/b'))).text()).toBe('fine');
+    expect(telemetry.sources().map((s) => s.name)).toEqual([`orders:${up.origin}`, `billing:${up.origin}`]);
+    expect([...orders.registry.entries()].map(([, b]) => b.name)).toEqual([`orders:${up.origin}`]);
+  });
+
+  it('name — without one, a second fetch on the same stream and origin is refused with an error naming the duplicate', async () => {
+    const telemetry = new Telemetry();
+    const up = await servers.start((_req, res) => res.end('fine'));
+    const first = createFetch({ breaker: { telemetry } });
+    const second = createFetch({ breaker: { telemetry } });
+    expect((await first(up.url('/a'))).status).toBe(200);
+    const error = await reason(second(up.url('/b')));
+    expect(String(error)).toContain(`a breaker named "${up.origin}" already reports into this stream`);
+  });
+
+  it('name — must be a non-empty string, and not next to a registry', () => {
+    expect(() => createFetch({ name: '' })).toThrow(/name/);
+    expect(() => createFetch({ name: 'x', registry: new BreakerRegistry() })).toThrow(/name/);
   });
 });
