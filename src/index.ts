@@ -26,6 +26,7 @@ export {
   isCircuitOpenError,
   isCallTimeoutError,
   isBulkheadFullError,
+  type BreakwaterErrorOptions,
   type RejectingState,
 } from './core/errors.js';
 export { Telemetry, type TelemetryEvent, type TelemetrySource, type CallOutcome } from './core/telemetry.js';
