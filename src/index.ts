@@ -26,6 +26,7 @@ export {
   isCircuitOpenError,
   isCallTimeoutError,
   isBulkheadFullError,
+  type BreakwaterErrorOptions,
   type RejectingState,
   type RejectionSource,
 } from './core/errors.js';

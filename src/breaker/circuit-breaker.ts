@@ -1,3 +1,4 @@
+import { brand, hasBrand } from '../core/brand.js';
 import type { Disposable, Listener } from '../core/events.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { BreakerEvents } from './events.js';
@@ -198,6 +199,13 @@ export class CircuitBreaker implements Policy {
   }
 }
 
+brand(CircuitBreaker, 'CircuitBreaker');
+
+/** True for a breaker made by this copy of breakwater or another (ES module and CommonJS builds). */
+export function isCircuitBreaker(value: unknown): value is CircuitBreaker {
+  return hasBrand(value, 'CircuitBreaker');
+}
+
 /** What a breaker shows on a telemetry stream: its name, its stats, and manual control. */
 export interface BreakerSource extends TelemetrySource<BreakerStats> {
   readonly kind: 'breaker';
@@ -216,7 +224,8 @@ function breakerSource(breaker: CircuitBreaker): BreakerSource {
   return source;
 }
 
-const SOURCE = Symbol('breakwater.source');
+// Shared by every copy, so a registry can unregister a breaker made by another copy.
+const SOURCE = Symbol.for('breakwater.CircuitBreaker.source');
 
 /** The telemetry source of a breaker, if it reports into a stream (used by registries to unregister). */
 export function sourceOf(breaker: CircuitBreaker): BreakerSource | undefined {

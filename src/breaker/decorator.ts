@@ -1,4 +1,4 @@
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, isCircuitBreaker } from './circuit-breaker.js';
 import { type CircuitBreakerOptions, resolveOptions } from './options.js';
 
 const BREAKER = Symbol.for('breakwater.breaker');
@@ -47,9 +47,9 @@ export function circuitBreaker(
   options: CircuitBreakerOptions | CircuitBreaker = {},
 ): CircuitBreakerDecorator {
   // Validate now, so a bad option fails where the decorator is written, not at the first call.
-  if (!(options instanceof CircuitBreaker)) resolveOptions(options);
+  if (!isCircuitBreaker(options)) resolveOptions(options);
   const breakerFor = (fallbackName: string): CircuitBreaker =>
-    options instanceof CircuitBreaker
+    isCircuitBreaker(options)
       ? options
       : new CircuitBreaker({ ...options, name: options.name ?? fallbackName });
 
@@ -97,5 +97,5 @@ function guard(fn: AnyFunction, breaker: CircuitBreaker): AnyFunction {
 export function breakerOf(fn: unknown): CircuitBreaker | undefined {
   if (typeof fn !== 'function') return undefined;
   const breaker = (fn as unknown as Record<symbol, unknown>)[BREAKER];
-  return breaker instanceof CircuitBreaker ? breaker : undefined;
+  return isCircuitBreaker(breaker) ? breaker : undefined;
 }

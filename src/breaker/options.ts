@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { type Random, systemRandom } from '../core/random.js';
-import { Telemetry } from '../core/telemetry.js';
+import { isTelemetry, type Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { type Fleet, isFleet } from './fleet.js';
 import { type BreakerSnapshot, checkSnapshot } from './snapshot.js';
@@ -284,7 +284,7 @@ function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolv
 
   if (o.initialState !== undefined) checkSnapshot(check, o.initialState, MAX_TIMER_MS);
 
-  if (o.telemetry !== undefined && !(o.telemetry instanceof Telemetry)) {
+  if (o.telemetry !== undefined && !isTelemetry(o.telemetry)) {
     check.fail('telemetry', o.telemetry, 'a Telemetry stream', 'type');
   }
 

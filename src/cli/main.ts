@@ -2,6 +2,7 @@
  * The `breakwater` command. `breakwater demo` reproduces a cascading failure on local services
  * and shows the circuit breaker stopping it; `--help` lists commands and options.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runDemo } from '../demo/run-demo.js';
 import { findServiceScript } from '../demo/service-script.js';
@@ -23,6 +24,7 @@ Options for demo:
 
 Options:
   -h, --help        Show this help.
+  -v, --version     Print the version of breakwater.
 `;
 
 class UsageError extends Error {}
@@ -48,6 +50,37 @@ function number(
   return value;
 }
 
+/**
+ * The version in the package's own package.json: two levels up from the built command
+ * (`dist/cli/`) and from its source (`src/cli/`).
+ */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      name?: unknown;
+      version?: unknown;
+    };
+    if (pkg.name === 'breakwater' && typeof pkg.version === 'string') return pkg.version;
+  } catch {
+    // Reported below.
+  }
+  return 'unknown';
+}
+
+/** A short line for what `parseArgs` rejected, without its advice about positionals. */
+function parseProblem(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  const option = /'(-[^' ]+)/.exec(text)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${option}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return text.includes('does not take an argument')
+      ? `option '${option}' takes no value`
+      : `option '${option}' needs a value`;
+  }
+  return text.split('. ')[0] ?? text;
+}
+
 function usage(message: string): number {
   process.stderr.write(`breakwater: ${message}\n\n${HELP}`);
   return 2;
@@ -66,6 +99,7 @@ export async function main(
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         duration: { type: 'string' },
         rate: { type: 'string' },
         seed: { type: 'string' },
@@ -74,12 +108,16 @@ export async function main(
       },
     });
   } catch (error) {
-    return usage((error as Error).message);
+    return usage(parseProblem(error));
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help === true) {
     out(HELP);
+    return 0;
+  }
+  if (values.version === true) {
+    out(packageVersion());
     return 0;
   }
   if (command === undefined) return usage('a command is needed');

@@ -9,6 +9,15 @@ const BRAND = Symbol.for('breakwater.error');
 /** The state a breaker was in when it rejected a call. */
 export type RejectingState = 'open' | 'half-open' | 'isolated';
 
+/**
+ * The options a {@link BreakwaterError} passes to `Error`. Declared here rather than as the
+ * ES2022 library's `ErrorOptions`, so the published types compile with any `lib` setting.
+ */
+export interface BreakwaterErrorOptions {
+  /** The error that caused this one. */
+  readonly cause?: unknown;
+}
+
 /** Base class of every error breakwater throws. */
 export class BreakwaterError extends Error {
   /** Stable machine-readable code, e.g. `ERR_CIRCUIT_OPEN`. */
@@ -16,7 +25,7 @@ export class BreakwaterError extends Error {
   /** Name of the breaker or policy that produced the error. */
   readonly policy: string;
 
-  constructor(code: string, policy: string, message: string, options?: ErrorOptions) {
+  constructor(code: string, policy: string, message: string, options?: BreakwaterErrorOptions) {
     super(message, options);
     this.code = code;
     this.policy = policy;

@@ -3,6 +3,7 @@
  * (outermost first, like cockatiel's `wrap` and Polly's pipeline builder).
  */
 import type { ExecuteOptions, PolicyContext, Protected } from './policy.js';
+import { show } from './validate.js';
 
 /**
  * A policy whose calls resolve with the function's result or with an answer of its own, of type
@@ -57,7 +58,9 @@ export function pipeline<const P extends readonly [AnsweringPolicy<unknown>, ...
       typeof p.execute !== 'function' ||
       typeof p.wrap !== 'function'
     ) {
-      throw new TypeError(`pipeline: argument ${i} is not a policy (an object with execute and wrap)`);
+      throw new TypeError(
+        `pipeline: argument ${i} is not a policy (an object with execute and wrap) (got ${show(policy)})`,
+      );
     }
   });
   return new ComposedPolicy(policies) as unknown as Pipeline<AnswersOf<P>>;

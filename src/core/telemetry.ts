@@ -3,6 +3,7 @@
  * Prometheus and OpenTelemetry exporters and the dashboard read only from it. Reporting costs one
  * property read when nobody subscribes, so a stream can be attached everywhere up front.
  */
+import { brand, hasBrand } from './brand.js';
 import type { Disposable } from './events.js';
 
 /** How a call through a policy ended. */
@@ -147,4 +148,13 @@ export class Telemetry {
     }
     return live;
   }
+}
+brand(Telemetry, 'Telemetry');
+
+/**
+ * True for a telemetry stream from this copy of breakwater or another (the ES module and the
+ * CommonJS build, or two installed versions): judged by its brand, not by `instanceof`.
+ */
+export function isTelemetry(value: unknown): value is Telemetry {
+  return hasBrand(value, 'Telemetry');
 }

@@ -4,18 +4,40 @@
  * wrong type and a `RangeError` when every value has the right type but a bad value.
  */
 
-function show(value: unknown): string {
+/**
+ * Names a value in an error message. Objects are named by what they are — `a Telemetry`,
+ * `a Map`, `an empty object`, `a plain object with keys a, b` — because an instance whose state
+ * is private prints as `{}`; a small plain object or array is shown as JSON.
+ */
+export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'object' && value !== null) {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' ? article(name) : 'an object';
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 0 && !Array.isArray(value)) return 'an empty object';
+  // JSON drops functions and undefined: an object holding them is named by its keys instead.
+  const record = value as Record<string, unknown>;
+  if (keys.every((k) => typeof record[k] !== 'function' && record[k] !== undefined)) {
     try {
-      return JSON.stringify(value);
+      const json = JSON.stringify(value);
+      if (json.length <= 60) return json;
     } catch {
-      return 'an object';
+      // A cycle: named by its keys below.
     }
   }
-  return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  const shown = keys.slice(0, 6).join(', ');
+  return `a plain object with keys ${shown}${keys.length > 6 ? ', ...' : ''}`;
+}
+
+function article(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 export class OptionChecker {

@@ -1,4 +1,4 @@
-import { Telemetry } from '../core/telemetry.js';
+import { isTelemetry, type Telemetry } from '../core/telemetry.js';
 /**
  * Small pieces shared by the companion policies: option checks for the fields every policy has,
  * the context handed to a protected function, and an abortable delay on an injected clock.
@@ -13,7 +13,7 @@ export const MAX_DELAY_MS = 2_147_483_647;
 /** Checks a `telemetry` option. */
 export function checkTelemetry(check: OptionChecker, telemetry: unknown): Telemetry | undefined {
   if (telemetry === undefined) return undefined;
-  if (!(telemetry instanceof Telemetry)) check.fail('telemetry', telemetry, 'a Telemetry stream', 'type');
+  if (!isTelemetry(telemetry)) check.fail('telemetry', telemetry, 'a Telemetry stream', 'type');
   return telemetry as Telemetry;
 }
 

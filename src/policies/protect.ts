@@ -1,4 +1,5 @@
 import type { AnswerOf } from '../core/pipeline.js';
+import { show } from '../core/validate.js';
 
 const POLICY = Symbol.for('breakwater.policy');
 
@@ -50,7 +51,9 @@ export function protect<P extends Wrapper<unknown>>(policy: P): ProtectDecorator
     (policy as unknown) === null ||
     typeof (policy as Partial<Wrapper>).wrap !== 'function'
   ) {
-    throw new TypeError('protect(policy) needs a policy or pipeline (an object with a wrap method)');
+    throw new TypeError(
+      `protect(policy) needs a policy or pipeline (an object with a wrap method) (got ${show(policy)})`,
+    );
   }
   function apply(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
     if (typeof target === 'function' && context === undefined) return guard(target as AnyFunction, policy);

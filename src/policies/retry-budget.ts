@@ -9,6 +9,7 @@
  * span of at most `window`), retries over one bucket more (a span of at least `window`), so the
  * rule holds for the exact sliding window ending at every retry, not just on average.
  */
+import { brand, hasBrand } from '../core/brand.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 import { checkClock, checkObject } from './common.js';
@@ -106,4 +107,11 @@ export class RetryBudget {
     if (bucket > this.#current) this.#current = bucket;
     return this.#current % (BUCKETS + 1);
   }
+}
+
+brand(RetryBudget, 'RetryBudget');
+
+/** True for a retry budget made by this copy of breakwater or another (ES module and CommonJS builds). */
+export function isRetryBudget(value: unknown): value is RetryBudget {
+  return hasBrand(value, 'RetryBudget');
 }

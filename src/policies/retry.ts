@@ -17,7 +17,7 @@ import {
   MAX_DELAY_MS,
   warn,
 } from './common.js';
-import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
+import { isRetryBudget, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
 /** Why a retry policy stopped retrying and let the last error through. */
 export type GiveUpReason = 'attempts' | 'not-retryable' | 'budget';
@@ -140,7 +140,7 @@ export class RetryPolicy implements Policy {
     this.budget =
       b === undefined || b === false
         ? undefined
-        : b instanceof RetryBudget
+        : isRetryBudget(b)
           ? b
           : new RetryBudget(b === true ? { clock: this.#clock } : { clock: this.#clock, ...b });
     this.#events = new Emitter<RetryEvents>(this.name);

@@ -1,5 +1,6 @@
 import { CircuitBreaker, sourceOf } from '../breaker/circuit-breaker.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
+import { show } from '../core/validate.js';
 import type { EvictionReason, RegistryEvents } from './events.js';
 import {
   type BreakerRegistryOptions,
@@ -152,7 +153,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     const breaker = o.create(key, options);
     if (!isBreaker(breaker)) {
       throw new TypeError(
-        `BreakerRegistry: create("${key}") must return a CircuitBreaker (got ${typeof breaker})`,
+        `BreakerRegistry: create("${key}") must return a CircuitBreaker (got ${show(breaker)})`,
       );
     }
     return breaker;

@@ -6,16 +6,8 @@
 import type { BreakerSource, BreakerStats } from '../breaker/circuit-breaker.js';
 import type { Telemetry, TelemetrySource } from '../core/telemetry.js';
 
-/**
- * True for a telemetry stream, judged by shape rather than `instanceof`, so a stream from the
- * CommonJS build (or another copy of breakwater) is accepted by the ES module exporters too.
- */
-export function isTelemetry(value: unknown): value is Telemetry {
-  const t = value as Partial<Record<'subscribe' | 'sources' | 'emit', unknown>> | null | undefined;
-  return (
-    typeof t?.subscribe === 'function' && typeof t.sources === 'function' && typeof t.emit === 'function'
-  );
-}
+// Judged by brand, so a stream from the CommonJS build (or another copy) is accepted too.
+export { isTelemetry } from '../core/telemetry.js';
 
 /** True for a source a `CircuitBreaker` registered. */
 export function isBreakerSource(source: TelemetrySource): source is BreakerSource {

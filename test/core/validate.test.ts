@@ -60,7 +60,7 @@ describe('OptionChecker', () => {
     check.fail('n', 10n, 'x');
     check.fail('c', cyclic, 'x');
     expect(() => check.throwIfAny()).toThrow(
-      /f must be x \(got a function\); o must be x \(got \{"a":1\}\); n must be x \(got 10n\); c must be x \(got an object\)/,
+      /f must be x \(got a function\); o must be x \(got \{"a":1\}\); n must be x \(got 10n\); c must be x \(got a plain object with keys self\)/,
     );
   });
 });

@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { BIN, ensureBuilt, ROOT } from './build.js';
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 function capture(): { stderr: () => string } {
   let text = '';
@@ -24,8 +29,11 @@ describe('main', () => {
     [['demo', '--duration', ''], '--duration must be a number from 10 to 3600 (got "")'],
     [['demo', '--seed', '1.5'], '--seed must be an integer'],
     [['demo', '--json', ''], '--json needs a file name'],
-    [['demo', '--colour'], "Unknown option '--colour'"],
-    [['demo', '--rate'], "Option '--rate <value>' argument missing"],
+    [['demo', '--colour'], "breakwater: unknown option '--colour'\n\n"],
+    [['--foo'], "breakwater: unknown option '--foo'\n\n"],
+    [['demo', '-x'], "breakwater: unknown option '-x'\n\n"],
+    [['demo', '--rate'], "breakwater: option '--rate' needs a value\n\n"],
+    [['demo', '--dashboard=yes'], "breakwater: option '--dashboard' takes no value\n\n"],
     [['deploy'], 'unknown command "deploy"'],
     [['demo', 'extra'], 'unknown command "demo extra"'],
     [[], 'a command is needed'],
@@ -36,6 +44,35 @@ describe('main', () => {
     expect(io.stderr()).toContain(message);
     expect(io.stderr()).toContain('Usage: breakwater <command>');
     expect(out).toEqual([]);
+  });
+
+  it("main — an unknown option gets one short line, not the parser's advice", async () => {
+    const io = capture();
+    expect(await main(['--version2'], () => {})).toBe(2);
+    const [first, blank, usage] = io.stderr().split('\n');
+    expect([first, blank, usage]).toEqual([
+      "breakwater: unknown option '--version2'",
+      '',
+      'Usage: breakwater <command> [options]',
+    ]);
+  });
+
+  it.each([[['--version']], [['-v']], [['demo', '--version']]])(
+    'main — %j prints the package version and exits 0',
+    async (argv) => {
+      const io = capture();
+      const out: string[] = [];
+      expect(await main(argv, (l) => out.push(l))).toBe(0);
+      expect(out).toEqual([PACKAGE_VERSION]);
+      expect(io.stderr()).toBe('');
+    },
+  );
+
+  it.each([['--help'], ['-h']])('main — %s prints the usage and exits 0', async (flag) => {
+    const out: string[] = [];
+    expect(await main([flag], (l) => out.push(l))).toBe(0);
+    expect(out.join('\n')).toContain('Usage: breakwater <command> [options]');
+    expect(out.join('\n')).toMatch(/-v, --version/);
   });
 
   it('main — --help prints the usage and exits 0', async () => {
@@ -59,6 +96,20 @@ describe('breakwater (built command)', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('breakwater: --rate must be an integer from 1 to 2000 (got "-3")');
+    expect(result.stdout).toBe('');
+  });
+
+  it('bin — --version prints the version and exits 0', () => {
+    const result = spawnSync(process.execPath, [BIN, '--version'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${PACKAGE_VERSION}\n`);
+    expect(result.stderr).toBe('');
+  });
+
+  it('bin — an unknown option exits 2 with one line and the usage', () => {
+    const result = spawnSync(process.execPath, [BIN, '--foo'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^breakwater: unknown option '--foo'\n\nUsage: breakwater <command>/);
     expect(result.stdout).toBe('');
   });
 
