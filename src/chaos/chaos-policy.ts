@@ -1,6 +1,6 @@
 import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
 import { type Random, systemRandom } from '../core/random.js';
-import type { OptionChecker } from '../core/validate.js';
+import { isAbortSignal, type OptionChecker, signalError } from '../core/validate.js';
 
 /** Options every chaos policy shares. */
 export interface ChaosOptions {
@@ -100,6 +100,9 @@ export abstract class ChaosPolicy implements Policy {
       return Promise.reject(new TypeError(`${this.#name}: execute(fn) needs a function (got ${typeof fn})`));
     }
     const signal = options?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`${this.#name}: execute(fn, { signal })`, signal));
+    }
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
     this.#calls++;
     const context = signal === undefined ? this.#quietContext() : { signal };

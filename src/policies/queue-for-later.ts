@@ -3,7 +3,7 @@ import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
+import { checkSignal, isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
 import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
 import { QueueFullError } from './queue-full-error.js';
 import { type DeadLetter, MemoryQueueStorage, type QueuedItem, type QueueStorage } from './queue-storage.js';
@@ -192,6 +192,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     if (typeof options !== 'object' || !('payload' in options))
       throw new TypeError(`queueForLater "${this.name}": execute(fn, { payload }) needs a payload`);
     const signal = options.signal;
+    checkSignal(`queueForLater "${this.name}": execute(fn, { signal })`, signal);
     try {
       return await fn(this.#contexts.for(signal));
     } catch (error) {
@@ -248,7 +249,11 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
    * asked for while one runs returns the running one. `signal` ends it early (the rest stays queued).
    */
   drain(options: { readonly signal?: AbortSignal } = {}): Promise<DrainReport> {
-    this.#draining ??= this.#drain(options.signal).finally(() => {
+    const signal = (options as { readonly signal?: AbortSignal } | null)?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`queueForLater "${this.name}": drain({ signal })`, signal));
+    }
+    this.#draining ??= this.#drain(signal).finally(() => {
       this.#draining = undefined;
     });
     return this.#draining;

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
+import { checkSignal, OptionChecker } from '../core/validate.js';
 import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
 
 /** Options of {@link staleCache}. */
@@ -110,6 +110,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
         `staleCache "${this.name}": execute(fn, { key }) needs a string key (got ${typeof key})`,
       );
     const signal = options.signal;
+    checkSignal(`staleCache "${this.name}": execute(fn, { signal })`, signal);
     let value: T;
     try {
       value = await fn(this.#contexts.for(signal));
