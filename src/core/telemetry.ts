@@ -3,7 +3,9 @@
  * Prometheus and OpenTelemetry exporters and the dashboard read only from it. Reporting costs one
  * property read when nobody subscribes, so a stream can be attached everywhere up front.
  */
-import type { Disposable } from './events.js';
+import { type Disposable, reportListenerError, watchListenerResult } from './events.js';
+
+const SUBSCRIBER = 'a telemetry subscriber';
 
 /** How a call through a policy ended. */
 export type CallOutcome = 'success' | 'failure' | 'timeout' | 'ignored' | 'rejected';
@@ -68,7 +70,8 @@ export interface TelemetrySource<Snapshot = unknown> {
 
 /** A telemetry stream; see the module comment. */
 export class Telemetry {
-  #listeners: ((event: TelemetryEvent) => void)[] = [];
+  // Typed as returning `unknown`: an async subscriber returns a promise, watched for rejection.
+  #listeners: ((event: TelemetryEvent) => unknown)[] = [];
   readonly #sources = new Set<WeakRef<TelemetrySource>>();
 
   /** True while anyone subscribes; reporters check it before building an event. */
@@ -76,7 +79,10 @@ export class Telemetry {
     return this.#listeners.length > 0;
   }
 
-  /** Receives every event from now on. A throwing listener is reported as a process warning. */
+  /**
+   * Receives every event from now on. A listener that throws or returns a rejected promise is
+   * reported as a process warning.
+   */
   subscribe(listener: (event: TelemetryEvent) => void): Disposable {
     if (typeof listener !== 'function')
       throw new TypeError(`Telemetry.subscribe: listener must be a function (got ${typeof listener})`);
@@ -94,12 +100,10 @@ export class Telemetry {
   emit(event: TelemetryEvent): void {
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        const result = listener(event);
+        if (result !== undefined) watchListenerResult(result, SUBSCRIBER);
       } catch (error) {
-        const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-        proc?.emitWarning?.(`breakwater: a telemetry subscriber threw: ${String(error)}`, {
-          type: 'BreakwaterListenerWarning',
-        });
+        reportListenerError(SUBSCRIBER, error);
       }
     }
   }

@@ -103,6 +103,24 @@ export function warn(message: string, error: unknown): void {
   else console.warn(text);
 }
 
+/**
+ * Reports what a callback returned when it is a promise that rejects (an `async` callback), as
+ * {@link warn} reports a throw; `message` says which callback, e.g. `onStale of "prices" returned a rejected promise`.
+ */
+export function warnOnRejection(result: unknown, message: string): void {
+  if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return;
+  try {
+    const then = (result as { then?: unknown }).then;
+    if (typeof then === 'function') {
+      (then as PromiseLike<unknown>['then']).call(result, undefined, (error: unknown) => {
+        warn(message, error);
+      });
+    }
+  } catch (error) {
+    warn(message, error);
+  }
+}
+
 /** True when `signal` has aborted (a function, so checks after an `await` are not narrowed away). */
 export function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;

@@ -4,7 +4,7 @@ import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
 import { checkSignal, isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
+import { checkClock, checkName, checkObject, Contexts, isAborted, warn, warnOnRejection } from './common.js';
 import { QueueFullError } from './queue-full-error.js';
 import { type DeadLetter, MemoryQueueStorage, type QueuedItem, type QueueStorage } from './queue-storage.js';
 
@@ -315,7 +315,8 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       await this.storage.deadLetter(dead);
       if (this.#o.onDeadLetter !== undefined) {
         try {
-          this.#o.onDeadLetter(dead, error);
+          const result = (this.#o.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
+          warnOnRejection(result, `onDeadLetter of "${this.name}" returned a rejected promise`);
         } catch (callbackError) {
           warn(`onDeadLetter of "${this.name}" threw`, callbackError);
         }

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import { checkSignal, OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
+import { checkClock, checkName, checkObject, Contexts, isAborted, warn, warnOnRejection } from './common.js';
 
 /** Options of {@link staleCache}. */
 export interface StaleCacheOptions<A extends unknown[] = unknown[]> {
@@ -174,7 +174,8 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     this.#entries.set(key, entry);
     if (this.#onStale !== undefined) {
       try {
-        this.#onStale({ key, ageMs, error });
+        const result = (this.#onStale as (event: unknown) => unknown)({ key, ageMs, error });
+        warnOnRejection(result, `onStale of "${this.name}" returned a rejected promise`);
       } catch (callbackError) {
         warn(`onStale of "${this.name}" threw`, callbackError);
       }
