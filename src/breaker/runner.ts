@@ -41,18 +41,44 @@ interface SharedObservers {
 // Outcome events are emitted before the outcome is recorded, so a listener sees the outcome
 // before the state change it causes, and its `generation` is still the breaker's own.
 
-/** A classifier that throws counts the call as a failure, and the throw is reported. */
-function classify(predicate: (value: unknown) => boolean, value: unknown, what: string): boolean {
-  try {
-    return predicate(value);
-  } catch (error) {
-    const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-    proc?.emitWarning?.(`breakwater: ${what} threw; the call counts as a failure: ${String(error)}`, {
-      type: 'BreakwaterClassifierWarning',
-    });
-    return true; // for both classifiers, `true` means "a failure"
-  }
+type Classifier = 'isFailure' | 'isResultFailure';
+
+function classifierWarning(message: string): void {
+  const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
+  proc?.emitWarning?.(`breakwater: ${message}`, { type: 'BreakwaterClassifierWarning' });
 }
+
+/**
+ * Asks a classifier whether `value` is a failure (for both classifiers, `true` means "a failure").
+ * One that throws counts the call as a failure, and the throw is reported. One that returns a
+ * thenable (an `async` classifier) is a bug in the caller's code: the answer is that option's
+ * default (an error is a failure, a result is not), reported once per breaker (see `asyncClassifier`).
+ */
+function classify(
+  runner: Runner,
+  predicate: (value: unknown) => unknown,
+  value: unknown,
+  which: Classifier,
+): boolean {
+  let verdict: unknown;
+  try {
+    verdict = predicate(value);
+  } catch (error) {
+    classifierWarning(`${which} threw; the call counts as a failure: ${String(error)}`);
+    return true;
+  }
+  if (typeof verdict === 'boolean') return verdict;
+  return isThenable(verdict) ? runner.asyncClassifier(verdict, which) : Boolean(verdict);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const ignore = (): void => undefined;
 
 /**
  * Execution around the state machine: admission, the protected call, its timeout and signals,
@@ -85,6 +111,8 @@ export class Runner implements TransitionHook {
   inFlight = 0;
   #observers: SharedObservers | undefined;
   #plainContext: PlainContext | undefined;
+  /** The classifiers already reported for returning a thenable (one warning per breaker and option). */
+  #asyncClassifiers: Classifier | 'both' | undefined;
 
   constructor(options: ResolvedOptions, name: string) {
     this.o = options;
@@ -210,6 +238,25 @@ export class Runner implements TransitionHook {
     return settled;
   }
 
+  /** The verdict for a classifier that returned a thenable: the option's default, reported once. */
+  asyncClassifier(verdict: PromiseLike<unknown>, which: Classifier): boolean {
+    try {
+      verdict.then(undefined, ignore); // its rejection, if any, must not go unhandled
+    } catch {
+      // a `then` that throws: nothing is pending
+    }
+    const warned = this.#asyncClassifiers;
+    if (warned !== which && warned !== 'both') {
+      this.#asyncClassifiers = warned === undefined ? which : 'both';
+      classifierWarning(
+        `${which} of breaker "${this.name}" returned a promise, but classifiers must be synchronous; ` +
+          `the call is classified as without ${which} (${which === 'isFailure' ? 'an error is a failure' : 'a result is a success'}). ` +
+          `This is reported once per breaker.`,
+      );
+    }
+    return which === 'isFailure';
+  }
+
   /** Records a counted outcome in the state machine (a fleet runner also counts it for the fleet). */
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the tag is for subclasses
   count(generation: number, start: number, now: number, failure: boolean, _tag: unknown): void {
@@ -260,7 +307,8 @@ export class Runner implements TransitionHook {
   succeeded<T>(value: T, generation: number, start: number, tag?: unknown): T {
     this.inFlight--;
     const isResultFailure = this.o.isResultFailure;
-    const resultFailed = isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure');
+    const resultFailed =
+      isResultFailure !== undefined && classify(this, isResultFailure, value, 'isResultFailure');
     // In the closed state with no rule that successes can move: count without reading the clock.
     // An object tag (a fleet probe's lease) must always reach `count`, so it never takes this lane.
     if (
@@ -309,7 +357,7 @@ export class Runner implements TransitionHook {
     const now = this.o.clock.now();
     const durationMs = now - start;
     const isFailure = this.o.isFailure;
-    if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
+    if (isFailure !== undefined && !classify(this, isFailure, error, 'isFailure')) {
       this.ignored++;
       this.uncount(generation, start, now, tag);
       if (this.listens('ignored'))
