@@ -2,6 +2,7 @@ import { CallTimeoutError, CircuitOpenError, type RejectingState } from '../core
 import { guardedCall } from './guarded-call.js';
 import type { DeadlineQueue } from '../core/deadline-queue.js';
 import { Emitter } from '../core/events.js';
+import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
 import type { CallOutcome } from '../core/telemetry.js';
 import type { BreakerEvents } from './events.js';
@@ -110,7 +111,6 @@ export class Runner implements TransitionHook {
   deadlines: DeadlineQueue | undefined;
   inFlight = 0;
   #observers: SharedObservers | undefined;
-  #plainContext: PlainContext | undefined;
   /** The classifiers already reported for returning a thenable (one warning per breaker and option). */
   #asyncClassifiers: Classifier | 'both' | undefined;
 
@@ -138,9 +138,9 @@ export class Runner implements TransitionHook {
     return { calls, successes, failures, timeouts, ignored, rejected, fallbacks };
   }
 
-  /** The context of plain calls: their signal never aborts, so one object (made on first use) serves them all. */
-  get plainContext(): PlainContext {
-    return (this.#plainContext ??= new PlainContext());
+  /** The context of plain calls: their signal never aborts, so one object serves them all. */
+  get plainContext(): PolicyContext {
+    return NEVER_ABORTED_CONTEXT;
   }
 
   /** Called by the state machine after every transition. */
@@ -408,13 +408,5 @@ export class Runner implements TransitionHook {
     const t = this.o.telemetry;
     if (t?.active === true) t.emit({ type: 'fallback', policy: this.name, kind: 'breaker' });
     return fallback(error, ...args);
-  }
-}
-
-/** The context of plain calls; its never-aborting signal is made on first read. */
-class PlainContext implements PolicyContext {
-  #signal: AbortSignal | undefined;
-  get signal(): AbortSignal {
-    return (this.#signal ??= new AbortController().signal);
   }
 }

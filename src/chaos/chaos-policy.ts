@@ -1,3 +1,4 @@
+import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { isAbortSignal, type OptionChecker, signalError } from '../core/validate.js';
@@ -58,7 +59,6 @@ export abstract class ChaosPolicy implements Policy {
   readonly #name: string;
   #calls = 0;
   #injected = 0;
-  #quiet: PolicyContext | undefined;
 
   protected constructor(name: string, shared: { rate: number; enabled: boolean; random: Random }) {
     this.#name = name;
@@ -105,7 +105,7 @@ export abstract class ChaosPolicy implements Policy {
     }
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
     this.#calls++;
-    const context = signal === undefined ? this.#quietContext() : { signal };
+    const context = signal === undefined ? NEVER_ABORTED_CONTEXT : { signal };
     if (!this.enabled || !(this.#random() < this.#rate)) return callThrough(fn, context);
     this.#injected++;
     return this.inject(fn, context, signal);
@@ -128,11 +128,6 @@ export abstract class ChaosPolicy implements Policy {
     context: PolicyContext,
     signal: AbortSignal | undefined,
   ): Promise<T>;
-
-  /** A context whose signal never aborts, shared by calls made without a signal. */
-  #quietContext(): PolicyContext {
-    return (this.#quiet ??= { signal: new AbortController().signal });
-  }
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejection. */
