@@ -30,6 +30,13 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 /** Events whose listeners need call durations. */
 const OUTCOME_EVENTS: readonly (keyof BreakerEvents)[] = ['success', 'failure', 'timeout', 'ignored'];
 const SETTLED: Promise<void> = Promise.resolve();
+// The built-in `then`, for promises handed over by user code (which may carry an own `then`).
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with `.call`
+const promiseThen = Promise.prototype.then as (
+  this: Promise<unknown>,
+  onFulfilled: (value: never) => unknown,
+  onRejected: (error: unknown) => unknown,
+) => Promise<unknown>;
 
 /** Outcome observers shared by the untimed calls of one generation. */
 interface SharedObservers {
@@ -200,19 +207,22 @@ export class Runner implements TransitionHook {
     if (this.timed || signal !== undefined) {
       return guardedCall<T>(this, fn, args, generation, start, signal, tag);
     }
-    let pending: T | PromiseLike<T>;
+    // `Promise.resolve` adopts a thenable or a foreign promise in a later job, so a `then` that
+    // throws or settles twice becomes an ordinary outcome; only a native promise is returned as is,
+    // and its handlers are attached with the built-in `then`, never an own `then` of its.
+    let settled: Promise<T>;
     try {
-      pending = fn(this.plainContext);
+      settled = Promise.resolve(fn(this.plainContext));
     } catch (error) {
-      pending = Promise.reject(error);
+      settled = Promise.reject(error);
     }
-    const settled = Promise.resolve(pending);
     if (this.o.fallback !== undefined) {
       // A fallback may replace the outcome: the caller gets a promise derived from the call's.
-      return settled.then(
+      return promiseThen.call(
+        settled,
         (value) => this.succeeded(value, generation, start, tag),
         (error: unknown) => this.failed(error, generation, start, args, tag) as T,
-      );
+      ) as Promise<T>;
     }
     // Without a fallback the caller gets the call's own promise, outcome untouched; the breaker
     // observes it through handlers attached first, so its state is updated before the caller
@@ -224,10 +234,11 @@ export class Runner implements TransitionHook {
         shared?.generation === generation && shared.tag === tag
           ? shared
           : this.#makeObservers(generation, tag);
-      void settled.then(observers.ok, observers.error);
+      void promiseThen.call(settled, observers.ok, observers.error);
     } else {
-      void settled.then(
-        (value) => {
+      void promiseThen.call(
+        settled,
+        (value: unknown) => {
           this.succeeded(value, generation, start, tag);
         },
         (error: unknown) => {
