@@ -9,6 +9,7 @@ import { FleetRunner } from './fleet-runner.js';
 import type { BreakerSnapshot } from './snapshot.js';
 import type { StateName } from './state-machine.js';
 import type { TelemetrySource } from '../core/telemetry.js';
+import { isAbortSignal, signalError } from '../core/validate.js';
 
 /** A point-in-time view of a breaker, from {@link CircuitBreaker.stats}. */
 export interface BreakerStats {
@@ -73,7 +74,11 @@ export class CircuitBreaker implements Policy {
         new TypeError(`breaker "${this.name}": execute(fn) needs a function (got ${typeof fn})`),
       );
     }
-    return this.#r.run(fn, undefined, options?.signal);
+    const signal = options?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`breaker "${this.name}": execute(fn, { signal })`, signal));
+    }
+    return this.#r.run(fn, undefined, signal);
   }
 
   /**

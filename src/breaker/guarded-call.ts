@@ -121,11 +121,16 @@ class GuardedCall<T> implements PolicyContext, Expiring {
       this.#failed(error);
       return;
     }
-    // Handlers straight on the function's promise (no async driver): one turn to settle ours.
-    (pending instanceof Promise ? (pending as Promise<T>) : Promise.resolve(pending)).then(
-      this.#succeeded.bind(this),
-      this.#failed.bind(this),
-    );
+    // Handlers straight on the function's promise (no async driver): one turn to settle ours. A
+    // promise whose `then` throws fails the call; one that settles twice is settled once.
+    try {
+      (pending instanceof Promise ? (pending as Promise<T>) : Promise.resolve(pending)).then(
+        this.#succeeded.bind(this),
+        this.#failed.bind(this),
+      );
+    } catch (error) {
+      this.#failed(error);
+    }
   }
 
   get signal(): AbortSignal {

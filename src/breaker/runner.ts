@@ -7,6 +7,7 @@ import {
 import { guardedCall } from './guarded-call.js';
 import type { DeadlineQueue } from '../core/deadline-queue.js';
 import { Emitter } from '../core/events.js';
+import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
 import type { CallOutcome } from '../core/telemetry.js';
 import type { BreakerEvents } from './events.js';
@@ -34,6 +35,13 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
 /** Events whose listeners need call durations. */
 const OUTCOME_EVENTS: readonly (keyof BreakerEvents)[] = ['success', 'failure', 'timeout', 'ignored'];
 const SETTLED: Promise<void> = Promise.resolve();
+// The built-in `then`, for promises handed over by user code (which may carry an own `then`).
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with `.call`
+const promiseThen = Promise.prototype.then as (
+  this: Promise<unknown>,
+  onFulfilled: (value: never) => unknown,
+  onRejected: (error: unknown) => unknown,
+) => Promise<unknown>;
 
 /** Outcome observers shared by the untimed calls of one generation. */
 interface SharedObservers {
@@ -46,18 +54,44 @@ interface SharedObservers {
 // Outcome events are emitted before the outcome is recorded, so a listener sees the outcome
 // before the state change it causes, and its `generation` is still the breaker's own.
 
-/** A classifier that throws counts the call as a failure, and the throw is reported. */
-function classify(predicate: (value: unknown) => boolean, value: unknown, what: string): boolean {
-  try {
-    return predicate(value);
-  } catch (error) {
-    const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-    proc?.emitWarning?.(`breakwater: ${what} threw; the call counts as a failure: ${String(error)}`, {
-      type: 'BreakwaterClassifierWarning',
-    });
-    return true; // for both classifiers, `true` means "a failure"
-  }
+type Classifier = 'isFailure' | 'isResultFailure';
+
+function classifierWarning(message: string): void {
+  const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
+  proc?.emitWarning?.(`breakwater: ${message}`, { type: 'BreakwaterClassifierWarning' });
 }
+
+/**
+ * Asks a classifier whether `value` is a failure (for both classifiers, `true` means "a failure").
+ * One that throws counts the call as a failure, and the throw is reported. One that returns a
+ * thenable (an `async` classifier) is a bug in the caller's code: the answer is that option's
+ * default (an error is a failure, a result is not), reported once per breaker (see `asyncClassifier`).
+ */
+function classify(
+  runner: Runner,
+  predicate: (value: unknown) => unknown,
+  value: unknown,
+  which: Classifier,
+): boolean {
+  let verdict: unknown;
+  try {
+    verdict = predicate(value);
+  } catch (error) {
+    classifierWarning(`${which} threw; the call counts as a failure: ${String(error)}`);
+    return true;
+  }
+  if (typeof verdict === 'boolean') return verdict;
+  return isThenable(verdict) ? runner.asyncClassifier(verdict, which) : Boolean(verdict);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const ignore = (): void => undefined;
 
 /**
  * Execution around the state machine: admission, the protected call, its timeout and signals,
@@ -89,7 +123,8 @@ export class Runner implements TransitionHook {
   deadlines: DeadlineQueue | undefined;
   inFlight = 0;
   #observers: SharedObservers | undefined;
-  #plainContext: PlainContext | undefined;
+  /** The classifiers already reported for returning a thenable (one warning per breaker and option). */
+  #asyncClassifiers: Classifier | 'both' | undefined;
 
   constructor(options: ResolvedOptions, name: string) {
     this.o = options;
@@ -115,9 +150,9 @@ export class Runner implements TransitionHook {
     return { calls, successes, failures, timeouts, ignored, rejected, fallbacks };
   }
 
-  /** The context of plain calls: their signal never aborts, so one object (made on first use) serves them all. */
-  get plainContext(): PlainContext {
-    return (this.#plainContext ??= new PlainContext());
+  /** The context of plain calls: their signal never aborts, so one object serves them all. */
+  get plainContext(): PolicyContext {
+    return NEVER_ABORTED_CONTEXT;
   }
 
   /**
@@ -195,19 +230,22 @@ export class Runner implements TransitionHook {
     if (this.timed || signal !== undefined) {
       return guardedCall<T>(this, fn, args, generation, start, signal, tag);
     }
-    let pending: T | PromiseLike<T>;
+    // `Promise.resolve` adopts a thenable or a foreign promise in a later job, so a `then` that
+    // throws or settles twice becomes an ordinary outcome; only a native promise is returned as is,
+    // and its handlers are attached with the built-in `then`, never an own `then` of its.
+    let settled: Promise<T>;
     try {
-      pending = fn(this.plainContext);
+      settled = Promise.resolve(fn(this.plainContext));
     } catch (error) {
-      pending = Promise.reject(error);
+      settled = Promise.reject(error);
     }
-    const settled = Promise.resolve(pending);
     if (this.o.fallback !== undefined) {
       // A fallback may replace the outcome: the caller gets a promise derived from the call's.
-      return settled.then(
+      return promiseThen.call(
+        settled,
         (value) => this.succeeded(value, generation, start, tag),
         (error: unknown) => this.failed(error, generation, start, args, tag) as T,
-      );
+      ) as Promise<T>;
     }
     // Without a fallback the caller gets the call's own promise, outcome untouched; the breaker
     // observes it through handlers attached first, so its state is updated before the caller
@@ -219,10 +257,11 @@ export class Runner implements TransitionHook {
         shared?.generation === generation && shared.tag === tag
           ? shared
           : this.#makeObservers(generation, tag);
-      void settled.then(observers.ok, observers.error);
+      void promiseThen.call(settled, observers.ok, observers.error);
     } else {
-      void settled.then(
-        (value) => {
+      void promiseThen.call(
+        settled,
+        (value: unknown) => {
           this.succeeded(value, generation, start, tag);
         },
         (error: unknown) => {
@@ -231,6 +270,25 @@ export class Runner implements TransitionHook {
       );
     }
     return settled;
+  }
+
+  /** The verdict for a classifier that returned a thenable: the option's default, reported once. */
+  asyncClassifier(verdict: PromiseLike<unknown>, which: Classifier): boolean {
+    try {
+      verdict.then(undefined, ignore); // its rejection, if any, must not go unhandled
+    } catch {
+      // a `then` that throws: nothing is pending
+    }
+    const warned = this.#asyncClassifiers;
+    if (warned !== which && warned !== 'both') {
+      this.#asyncClassifiers = warned === undefined ? which : 'both';
+      classifierWarning(
+        `${which} of breaker "${this.name}" returned a promise, but classifiers must be synchronous; ` +
+          `the call is classified as without ${which} (${which === 'isFailure' ? 'an error is a failure' : 'a result is a success'}). ` +
+          `This is reported once per breaker.`,
+      );
+    }
+    return which === 'isFailure';
   }
 
   /** Records a counted outcome in the state machine (a fleet runner also counts it for the fleet). */
@@ -288,7 +346,8 @@ export class Runner implements TransitionHook {
   succeeded<T>(value: T, generation: number, start: number, tag?: unknown): T {
     this.inFlight--;
     const isResultFailure = this.o.isResultFailure;
-    const resultFailed = isResultFailure !== undefined && classify(isResultFailure, value, 'isResultFailure');
+    const resultFailed =
+      isResultFailure !== undefined && classify(this, isResultFailure, value, 'isResultFailure');
     // In the closed state with no rule that successes can move: count without reading the clock.
     // An object tag (a fleet probe's lease) must always reach `count`, so it never takes this lane.
     if (
@@ -337,7 +396,7 @@ export class Runner implements TransitionHook {
     const now = this.o.clock.now();
     const durationMs = now - start;
     const isFailure = this.o.isFailure;
-    if (isFailure !== undefined && !classify(isFailure, error, 'isFailure')) {
+    if (isFailure !== undefined && !classify(this, isFailure, error, 'isFailure')) {
       this.ignored++;
       this.uncount(generation, start, now, tag);
       if (this.listens('ignored'))
@@ -398,13 +457,5 @@ export class Runner implements TransitionHook {
     const t = this.o.telemetry;
     if (t?.active === true) t.emit({ type: 'fallback', policy: this.name, kind: 'breaker' });
     return fallback(error, ...args);
-  }
-}
-
-/** The context of plain calls; its never-aborting signal is made on first read. */
-class PlainContext implements PolicyContext {
-  #signal: AbortSignal | undefined;
-  get signal(): AbortSignal {
-    return (this.#signal ??= new AbortController().signal);
   }
 }

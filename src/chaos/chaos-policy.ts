@@ -1,6 +1,7 @@
+import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
 import { type Random, systemRandom } from '../core/random.js';
-import type { OptionChecker } from '../core/validate.js';
+import { isAbortSignal, type OptionChecker, signalError } from '../core/validate.js';
 
 /** Options every chaos policy shares. */
 export interface ChaosOptions {
@@ -58,7 +59,6 @@ export abstract class ChaosPolicy implements Policy {
   readonly #name: string;
   #calls = 0;
   #injected = 0;
-  #quiet: PolicyContext | undefined;
 
   protected constructor(name: string, shared: { rate: number; enabled: boolean; random: Random }) {
     this.#name = name;
@@ -100,9 +100,12 @@ export abstract class ChaosPolicy implements Policy {
       return Promise.reject(new TypeError(`${this.#name}: execute(fn) needs a function (got ${typeof fn})`));
     }
     const signal = options?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`${this.#name}: execute(fn, { signal })`, signal));
+    }
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
     this.#calls++;
-    const context = signal === undefined ? this.#quietContext() : { signal };
+    const context = signal === undefined ? NEVER_ABORTED_CONTEXT : { signal };
     if (!this.enabled || !(this.#random() < this.#rate)) return callThrough(fn, context);
     this.#injected++;
     return this.inject(fn, context, signal);
@@ -125,11 +128,6 @@ export abstract class ChaosPolicy implements Policy {
     context: PolicyContext,
     signal: AbortSignal | undefined,
   ): Promise<T>;
-
-  /** A context whose signal never aborts, shared by calls made without a signal. */
-  #quietContext(): PolicyContext {
-    return (this.#quiet ??= { signal: new AbortController().signal });
-  }
 }
 
 /** Calls `fn`, turning a synchronous throw into a rejection. */

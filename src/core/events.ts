@@ -13,17 +13,37 @@ export interface Disposable {
 export type Listener<T> = (event: T) => void;
 
 /**
- * Reports an error thrown by a listener without letting it reach the call that emitted the
- * event: listeners observe, they never change the outcome of a call or a breaker.
+ * Reports an error of a listener (thrown, or the rejection of the promise it returned) without
+ * letting it reach the call that emitted the event: listeners observe, they never change the
+ * outcome of a call or a breaker. `who` names the listener, e.g. `a "failure" listener of "db"`.
  */
-function reportListenerError(source: string, event: string, error: unknown): void {
-  const message = `breakwater: a "${event}" listener of "${source}" threw: ${
+export function reportListenerError(who: string, error: unknown, rejected = false): void {
+  const message = `breakwater: ${who} ${rejected ? 'returned a rejected promise' : 'threw'}: ${
     error instanceof Error ? (error.stack ?? error.message) : String(error)
   }`;
   const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
   if (proc?.emitWarning)
     proc.emitWarning(message, { type: 'BreakwaterListenerWarning', code: 'BREAKWATER_LISTENER' });
   else console.warn(message);
+}
+
+/**
+ * Watches what a listener returned: when it is a promise or thenable (an `async` listener), its
+ * rejection is reported like a throw instead of going unhandled. A `then` that throws is reported
+ * too. Costs one `typeof` for listeners that return nothing.
+ */
+export function watchListenerResult(result: unknown, who: string): void {
+  if (typeof result !== 'object' && typeof result !== 'function') return;
+  if (result === null) return;
+  try {
+    const then = (result as { then?: unknown }).then;
+    if (typeof then !== 'function') return;
+    (then as PromiseLike<unknown>['then']).call(result, undefined, (error: unknown) => {
+      reportListenerError(who, error, true);
+    });
+  } catch (error) {
+    reportListenerError(who, error);
+  }
 }
 
 /**
@@ -86,16 +106,24 @@ export class Emitter<EventMap extends object> {
     return this.#listeners?.[event] !== undefined;
   }
 
-  /** Calls every listener of `event` with `payload`; a listener that throws is reported, not rethrown. */
+  /**
+   * Calls every listener of `event` with `payload`; a listener that throws or returns a rejected
+   * promise is reported as a process warning, never rethrown.
+   */
   emit<K extends keyof EventMap>(event: K, payload: EventMap[K]): void {
     const list = this.#listeners?.[event];
     if (list === undefined) return;
     for (const listener of list) {
       try {
-        listener(payload);
+        const result = (listener as (event: EventMap[K]) => unknown)(payload);
+        if (result !== undefined) watchListenerResult(result, this.#who(event));
       } catch (error) {
-        reportListenerError(this.#source, String(event), error);
+        reportListenerError(this.#who(event), error);
       }
     }
+  }
+
+  #who(event: keyof EventMap): string {
+    return `a "${String(event)}" listener of "${this.#source}"`;
   }
 }

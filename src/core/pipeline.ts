@@ -3,7 +3,7 @@
  * (outermost first, like cockatiel's `wrap` and Polly's pipeline builder).
  */
 import type { ExecuteOptions, PolicyContext, Protected } from './policy.js';
-import { show } from './validate.js';
+import { isAbortSignal, show, signalError } from './validate.js';
 
 /**
  * A policy whose calls resolve with the function's result or with an answer of its own, of type
@@ -96,6 +96,10 @@ class ComposedPolicy implements Pipeline<unknown> {
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<unknown> {
     if (typeof fn !== 'function') {
       return Promise.reject(new TypeError(`pipeline "${this.name}": execute(fn) needs a function`));
+    }
+    const signal = options?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`pipeline "${this.name}": execute(fn, { signal })`, signal));
     }
     return this.#run(fn, options);
   }

@@ -4,7 +4,9 @@
  * property read when nobody subscribes, so a stream can be attached everywhere up front.
  */
 import { brand, hasBrand } from './brand.js';
-import type { Disposable } from './events.js';
+import { type Disposable, reportListenerError, watchListenerResult } from './events.js';
+
+const SUBSCRIBER = 'a telemetry subscriber';
 
 /** How a call through a policy ended. */
 export type CallOutcome = 'success' | 'failure' | 'timeout' | 'ignored' | 'rejected';
@@ -69,7 +71,8 @@ export interface TelemetrySource<Snapshot = unknown> {
 
 /** A telemetry stream; see the module comment. */
 export class Telemetry {
-  #listeners: ((event: TelemetryEvent) => void)[] = [];
+  // Typed as returning `unknown`: an async subscriber returns a promise, watched for rejection.
+  #listeners: ((event: TelemetryEvent) => unknown)[] = [];
   /** Sources by name: a name is an identity on a stream. */
   readonly #sources = new Map<string, WeakRef<TelemetrySource>>();
 
@@ -78,7 +81,10 @@ export class Telemetry {
     return this.#listeners.length > 0;
   }
 
-  /** Receives every event from now on. A throwing listener is reported as a process warning. */
+  /**
+   * Receives every event from now on. A listener that throws or returns a rejected promise is
+   * reported as a process warning.
+   */
   subscribe(listener: (event: TelemetryEvent) => void): Disposable {
     if (typeof listener !== 'function')
       throw new TypeError(`Telemetry.subscribe: listener must be a function (got ${typeof listener})`);
@@ -96,12 +102,10 @@ export class Telemetry {
   emit(event: TelemetryEvent): void {
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        const result = listener(event);
+        if (result !== undefined) watchListenerResult(result, SUBSCRIBER);
       } catch (error) {
-        const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-        proc?.emitWarning?.(`breakwater: a telemetry subscriber threw: ${String(error)}`, {
-          type: 'BreakwaterListenerWarning',
-        });
+        reportListenerError(SUBSCRIBER, error);
       }
     }
   }

@@ -116,3 +116,33 @@ function describe(rule: {
   if (rule.allowInfinity === true) text += ' (or Infinity)';
   return text;
 }
+
+/**
+ * True when `value` can serve as a caller's abort signal: an `AbortSignal`, or an object that
+ * behaves as one (a boolean `aborted`, `addEventListener` and `removeEventListener`), such as the
+ * `AbortSignal` of another realm (jsdom, a polyfill). undici's `fetch` accepts the same.
+ */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (value instanceof AbortSignal) return true;
+  const s = value as Partial<AbortSignal> | null;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.aborted === 'boolean' &&
+    typeof s.addEventListener === 'function' &&
+    typeof s.removeEventListener === 'function'
+  );
+}
+
+/**
+ * The `TypeError` for a `signal` option that is not an abort signal (see {@link isAbortSignal});
+ * `where` names the call, e.g. `breaker "payments": execute(fn, { signal })`.
+ */
+export function signalError(where: string, value: unknown): TypeError {
+  return new TypeError(`${where}: signal must be an AbortSignal or undefined (got ${show(value)})`);
+}
+
+/** Throws {@link signalError} unless `signal` is `undefined` or an abort signal (for async entry points). */
+export function checkSignal(where: string, signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !isAbortSignal(signal)) throw signalError(where, signal);
+}

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { BulkheadFullError } from '../core/errors.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
+import { isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
 import { checkClock, checkName, checkObject, checkTelemetry, Contexts, MAX_DELAY_MS } from './common.js';
 import type { Telemetry } from '../core/telemetry.js';
 
@@ -99,6 +99,9 @@ export class BulkheadPolicy implements Policy {
       return Promise.reject(new TypeError(`bulkhead "${this.name}": execute(fn) needs a function`));
     }
     const signal = options?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`bulkhead "${this.name}": execute(fn, { signal })`, signal));
+    }
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
     if (this.#running < this.maxConcurrent) return this.#run(fn, signal);
     if (this.#queue.size >= this.maxQueue) {

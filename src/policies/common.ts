@@ -4,6 +4,7 @@ import { isTelemetry, type Telemetry } from '../core/telemetry.js';
  * the context handed to a protected function, and an abortable delay on an injected clock.
  */
 import type { Clock } from '../core/clock.js';
+import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { PolicyContext } from '../core/policy.js';
 import type { OptionChecker } from '../core/validate.js';
 
@@ -50,24 +51,12 @@ export function checkObject(check: OptionChecker, options: unknown, known: reado
 
 /**
  * Hands a protected function its `{ signal }`: the caller's signal when there is one, otherwise a
- * shared context whose never-aborted signal is made on first read (most functions never read it).
+ * shared context whose signal never aborts and keeps no listeners (see `never-aborted.ts`).
  */
 export class Contexts {
-  #never: AbortSignal | undefined;
-  readonly #plain: PolicyContext;
-
-  constructor() {
-    const get = (): AbortSignal => (this.#never ??= new AbortController().signal);
-    this.#plain = {
-      get signal() {
-        return get();
-      },
-    };
-  }
-
   /** The context for a call whose caller passed `signal` (or none). */
   for(signal: AbortSignal | undefined): PolicyContext {
-    return signal === undefined ? this.#plain : { signal };
+    return signal === undefined ? NEVER_ABORTED_CONTEXT : { signal };
   }
 }
 
@@ -101,6 +90,24 @@ export function warn(message: string, error: unknown): void {
   const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
   if (proc?.emitWarning) proc.emitWarning(text, { type: 'BreakwaterWarning', code: 'BREAKWATER_CALLBACK' });
   else console.warn(text);
+}
+
+/**
+ * Reports what a callback returned when it is a promise that rejects (an `async` callback), as
+ * {@link warn} reports a throw; `message` says which callback, e.g. `onStale of "prices" returned a rejected promise`.
+ */
+export function warnOnRejection(result: unknown, message: string): void {
+  if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return;
+  try {
+    const then = (result as { then?: unknown }).then;
+    if (typeof then === 'function') {
+      (then as PromiseLike<unknown>['then']).call(result, undefined, (error: unknown) => {
+        warn(message, error);
+      });
+    }
+  } catch (error) {
+    warn(message, error);
+  }
 }
 
 /** True when `signal` has aborted (a function, so checks after an `await` are not narrowed away). */

@@ -1,6 +1,6 @@
 import type { ExecuteOptions, Protected } from '../core/policy.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
-import { OptionChecker } from '../core/validate.js';
+import { checkSignal, OptionChecker } from '../core/validate.js';
 import { checkName, checkObject, checkTelemetry, Contexts, isAborted } from './common.js';
 import type { Telemetry } from '../core/telemetry.js';
 
@@ -63,6 +63,7 @@ export class FallbackPolicy<F> implements AnsweringPolicy<F> {
     if (typeof fn !== 'function')
       throw new TypeError(`fallback "${this.name}": execute(fn) needs a function`);
     const signal = options?.signal;
+    checkSignal(`fallback "${this.name}": execute(fn, { signal })`, signal);
     try {
       return await fn(this.#contexts.for(signal));
     } catch (error) {

@@ -3,8 +3,17 @@ import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, MAX_DELAY_MS, warn } from './common.js';
+import { checkSignal, isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
+import {
+  checkClock,
+  checkName,
+  checkObject,
+  Contexts,
+  isAborted,
+  MAX_DELAY_MS,
+  warn,
+  warnOnRejection,
+} from './common.js';
 import { isQueueEncodeError, QueueAppendUnknownError, QueueEncodeError } from './queue-errors.js';
 import { QueueFullError } from './queue-full-error.js';
 import {
@@ -258,6 +267,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
         `queueForLater "${this.name}": execute(fn, { receipt }) needs a non-empty string (got ${typeof options.receipt})`,
       );
     const signal = options.signal;
+    checkSignal(`queueForLater "${this.name}": execute(fn, { signal })`, signal);
     try {
       return await fn(this.#contexts.for(signal));
     } catch (error) {
@@ -322,7 +332,11 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
    * asked for while one runs returns the running one. `signal` ends it early (the rest stays queued).
    */
   drain(options: { readonly signal?: AbortSignal } = {}): Promise<DrainReport> {
-    this.#draining ??= this.#drain(options.signal).finally(() => {
+    const signal = (options as { readonly signal?: AbortSignal } | null)?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(signalError(`queueForLater "${this.name}": drain({ signal })`, signal));
+    }
+    this.#draining ??= this.#drain(signal).finally(() => {
       this.#draining = undefined;
     });
     return this.#draining;
@@ -440,7 +454,8 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     await this.storage.deadLetter(dead);
     if (this.#o.onDeadLetter !== undefined) {
       try {
-        this.#o.onDeadLetter(dead, error);
+        const result = (this.#o.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
+        warnOnRejection(result, `onDeadLetter of "${this.name}" returned a rejected promise`);
       } catch (callbackError) {
         warn(`onDeadLetter of "${this.name}" threw`, callbackError);
       }
@@ -460,7 +475,8 @@ function reportUndecodable(
     return;
   }
   try {
-    callback(entry);
+    const result = callback(entry);
+    warnOnRejection(result, `onUndecodable of "${name}" returned a rejected promise`);
   } catch (callbackError) {
     warn(`onUndecodable of "${name}" threw`, callbackError);
   }

@@ -4,7 +4,7 @@ import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import { type Random, systemRandom } from '../core/random.js';
-import { OptionChecker } from '../core/validate.js';
+import { checkSignal, OptionChecker } from '../core/validate.js';
 import { type Backoff, exponential } from './backoff.js';
 import {
   checkTelemetry,
@@ -156,6 +156,7 @@ export class RetryPolicy implements Policy {
   async execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
     if (typeof fn !== 'function') throw new TypeError(`retry "${this.name}": execute(fn) needs a function`);
     const signal = options?.signal;
+    checkSignal(`retry "${this.name}": execute(fn, { signal })`, signal);
     if (signal !== undefined && isAborted(signal)) throw signal.reason;
     const context = this.#contexts.for(signal);
     this.budget?.recordCall();

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
+import { checkSignal, OptionChecker } from '../core/validate.js';
+import { checkClock, checkName, checkObject, Contexts, isAborted, warn, warnOnRejection } from './common.js';
 
 /** Options of {@link staleCache}. */
 export interface StaleCacheOptions<A extends unknown[] = unknown[]> {
@@ -110,6 +110,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
         `staleCache "${this.name}": execute(fn, { key }) needs a string key (got ${typeof key})`,
       );
     const signal = options.signal;
+    checkSignal(`staleCache "${this.name}": execute(fn, { signal })`, signal);
     let value: T;
     try {
       value = await fn(this.#contexts.for(signal));
@@ -173,7 +174,8 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     this.#entries.set(key, entry);
     if (this.#onStale !== undefined) {
       try {
-        this.#onStale({ key, ageMs, error });
+        const result = (this.#onStale as (event: unknown) => unknown)({ key, ageMs, error });
+        warnOnRejection(result, `onStale of "${this.name}" returned a rejected promise`);
       } catch (callbackError) {
         warn(`onStale of "${this.name}" threw`, callbackError);
       }

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { CallTimeoutError } from '../core/errors.js';
 import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
+import { isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
 import { checkClock, checkName, checkObject, MAX_DELAY_MS } from './common.js';
 
 /** Options of {@link timeout}. */
@@ -63,6 +63,9 @@ export class TimeoutPolicy implements Policy {
       return Promise.reject(new TypeError(`timeout "${this.name}": execute(fn) needs a function`));
     }
     const caller = options?.signal;
+    if (caller !== undefined && !isAbortSignal(caller)) {
+      return Promise.reject(signalError(`timeout "${this.name}": execute(fn, { signal })`, caller));
+    }
     if (caller?.aborted === true) return Promise.reject(caller.reason as unknown);
     return new TimedCall<T>(this, this.#deadlines, this.#clock.now() + this.ms, fn, caller).promise;
   }

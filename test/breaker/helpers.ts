@@ -1,4 +1,5 @@
 // Shared helpers for the breaker unit tests: controllable calls and outcome capture.
+import { expect } from 'vitest';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 
@@ -78,4 +79,13 @@ export async function timedCall(
   if (outcome === 'success') d.resolve('done');
   else d.reject(new Error('slow failure'));
   return call;
+}
+
+/** Calls `start`, failing the test if it throws synchronously; returns the promise it made. */
+export function noSyncThrow<T>(start: () => Promise<T>): Promise<T> {
+  let answer: Promise<T> | Error = new Error('not started');
+  expect(() => {
+    answer = start();
+  }).not.toThrow();
+  return answer instanceof Error ? Promise.reject(answer) : answer;
 }

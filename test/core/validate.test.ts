@@ -1,6 +1,6 @@
 // OptionChecker: every problem collected, one error, TypeError when any type is wrong.
 import { describe, expect, it } from 'vitest';
-import { OptionChecker } from '../../src/core/validate.js';
+import { isAbortSignal, OptionChecker } from '../../src/core/validate.js';
 
 describe('OptionChecker', () => {
   it('throwIfAny — does nothing when every option is fine', () => {
@@ -62,5 +62,22 @@ describe('OptionChecker', () => {
     expect(() => check.throwIfAny()).toThrow(
       /f must be x \(got a function\); o must be x \(got \{"a":1\}\); n must be x \(got 10n\); c must be x \(got a plain object with keys self\)/,
     );
+  });
+});
+
+describe('isAbortSignal', () => {
+  it('isAbortSignal — accepts AbortSignals and objects that behave as one, nothing else', () => {
+    const target = new EventTarget();
+    const foreign = {
+      aborted: false,
+      addEventListener: target.addEventListener.bind(target),
+      removeEventListener: target.removeEventListener.bind(target),
+    };
+    expect(isAbortSignal(new AbortController().signal)).toBe(true);
+    expect(isAbortSignal(AbortSignal.abort())).toBe(true);
+    expect(isAbortSignal(foreign)).toBe(true);
+    for (const bad of [undefined, null, {}, 'abort', 1, target, { ...foreign, aborted: 'no' }]) {
+      expect(isAbortSignal(bad)).toBe(false);
+    }
   });
 });
