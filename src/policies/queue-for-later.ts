@@ -3,8 +3,9 @@ import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
+import type { QueueAction, Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
+import { checkClock, checkName, checkObject, checkTelemetry, Contexts, isAborted, warn } from './common.js';
 import { QueueFullError } from './queue-full-error.js';
 import { type DeadLetter, MemoryQueueStorage, type QueuedItem, type QueueStorage } from './queue-storage.js';
 
@@ -73,6 +74,8 @@ export interface QueueForLaterOptions<P, A extends unknown[] = unknown[]> {
   readonly name?: string;
   /** Time source for `enqueuedAt` / `deadAt`. Default: the system clock. */
   readonly clock?: Clock;
+  /** A telemetry stream to report into (a `queue` event per request queued, dropped, replayed, failed or dead-lettered). */
+  readonly telemetry?: Telemetry;
 }
 
 /** Per-call options of {@link QueueForLater.execute}. */
@@ -93,6 +96,7 @@ const KNOWN = [
   'batchSize',
   'name',
   'clock',
+  'telemetry',
 ] as const;
 
 /**
@@ -137,6 +141,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   readonly #batchSize: number;
   readonly #contexts = new Contexts();
   readonly #subscription: Disposable | undefined;
+  readonly #telemetry: Telemetry | undefined;
   #draining: Promise<DrainReport> | undefined;
 
   constructor(options: QueueForLaterOptions<P, A>) {
@@ -173,6 +178,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       check.fail('breaker', o.breaker, 'a CircuitBreaker (or anything with on("stateChange"))', 'type');
     this.#clock = o.clock ?? systemClock;
     checkClock(check, this.#clock);
+    this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.storage = storage;
     this.#o = o;
@@ -198,7 +204,11 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       if (isAborted(signal) || (this.#o.when !== undefined && !this.#o.when(error))) throw error;
       const item = { payload: options.payload, attempts: 0, enqueuedAt: this.#clock.now() };
       const id = await this.storage.append(item, this.maxQueued);
-      if (id === undefined) throw new QueueFullError(this.name, this.maxQueued, error);
+      if (id === undefined) {
+        this.#emit('dropped');
+        throw new QueueFullError(this.name, this.maxQueued, error);
+      }
+      this.#emit('queued', id);
       return { status: 'queued', id, queue: this.name, reason: error };
     }
   }
@@ -304,10 +314,12 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       const failed = { ...item, attempts: item.attempts + 1, lastError: describe(error) };
       if (failed.attempts < this.maxAttempts) {
         await this.storage.requeue(failed);
+        this.#emit('replay-failed', item.id);
         return 'requeued';
       }
       const dead = { ...failed, deadAt: this.#clock.now() };
       await this.storage.deadLetter(dead);
+      this.#emit('dead-lettered', item.id);
       if (this.#o.onDeadLetter !== undefined) {
         try {
           this.#o.onDeadLetter(dead, error);
@@ -318,7 +330,19 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       return 'deadLettered';
     }
     await this.storage.ack(item.id);
+    this.#emit('replayed', item.id);
     return 'replayed';
+  }
+
+  /** Reports `action` when anyone listens (`id`: the stored request's). */
+  #emit(action: QueueAction, id?: string): void {
+    const telemetry = this.#telemetry;
+    if (telemetry?.active !== true) return;
+    telemetry.emit(
+      id === undefined
+        ? { type: 'queue', policy: this.name, kind: 'queueForLater', action }
+        : { type: 'queue', policy: this.name, kind: 'queueForLater', action, id },
+    );
   }
 }
 
