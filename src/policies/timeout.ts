@@ -157,7 +157,12 @@ class TimedCall<T> implements PolicyContext, Expiring {
     this.#reject(error);
     const telemetry = telemetryOf(this.#policy);
     if (telemetry?.active === true)
-      telemetry.emit({ type: 'timeout', policy: this.#policy.name, kind: 'timeout', timeoutMs: this.#policy.ms });
+      telemetry.emit({
+        type: 'timeout',
+        policy: this.#policy.name,
+        kind: 'timeout',
+        timeoutMs: this.#policy.ms,
+      });
   }
 
   readonly #onCallerAbort = (): void => {

@@ -203,11 +203,17 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   // A policy's labelled counters start at 0 for every value with its first event (once per policy),
   // so `rate(...{result="stale"})` has a series before the first stale answer.
   const seen = new Set<string>();
-  const zeroLabels = (counter: Counter, key: string, values: readonly string[], event: TelemetryEvent): void => {
+  const zeroLabels = (
+    counter: Counter,
+    key: string,
+    values: readonly string[],
+    event: TelemetryEvent,
+  ): void => {
     const id = `${key}\u0000${event.kind}\u0000${event.policy}`;
     if (seen.has(id)) return;
     seen.add(id);
-    for (const value of values) counter.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [key]: value }, 0);
+    for (const value of values)
+      counter.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [key]: value }, 0);
   };
   const forget = (policy: string, kind: string): void => {
     if (kind === 'breaker') {
