@@ -30,7 +30,14 @@ export {
   type RejectingState,
   type RejectionSource,
 } from './core/errors.js';
-export { Telemetry, type TelemetryEvent, type TelemetrySource, type CallOutcome } from './core/telemetry.js';
+export {
+  Telemetry,
+  type TelemetryEvent,
+  type TelemetrySource,
+  type CallOutcome,
+  type CacheResult,
+  type QueueAction,
+} from './core/telemetry.js';
 export {
   BreakerRegistry,
   type BreakerRegistryOptions,

@@ -11,6 +11,19 @@ const SUBSCRIBER = 'a telemetry subscriber';
 /** How a call through a policy ended. */
 export type CallOutcome = 'success' | 'failure' | 'timeout' | 'ignored' | 'rejected';
 
+/**
+ * How a `staleCache` answered a call: `fresh` (the function answered), `stale` (a remembered
+ * result answered a failure), `miss` (the function failed and nothing could answer: the error goes on).
+ */
+export type CacheResult = 'fresh' | 'stale' | 'miss';
+
+/**
+ * What a `queueForLater` did with a request: `queued` (stored after a failure), `dropped` (refused
+ * at the door, never stored), `replayed` (a replay succeeded), `replay-failed` (a replay failed and
+ * the request waits for a later drain), `dead-lettered` (moved to the dead-letter list).
+ */
+export type QueueAction = 'queued' | 'dropped' | 'replayed' | 'replay-failed' | 'dead-lettered';
+
 /** An event on the stream. `policy` is the reporting breaker's or policy's name. */
 export type TelemetryEvent =
   | {
@@ -46,6 +59,29 @@ export type TelemetryEvent =
       readonly action: 'queued' | 'dequeued' | 'rejected';
       readonly running: number;
       readonly queued: number;
+    }
+  | {
+      /** A `timeout` policy gave up on a call at its deadline. */
+      readonly type: 'timeout';
+      readonly policy: string;
+      readonly kind: string;
+      readonly timeoutMs: number;
+    }
+  | {
+      /** One answer of a `staleCache`. */
+      readonly type: 'cache';
+      readonly policy: string;
+      readonly kind: string;
+      readonly result: CacheResult;
+    }
+  | {
+      /** One step of a request through a `queueForLater`. */
+      readonly type: 'queue';
+      readonly policy: string;
+      readonly kind: string;
+      readonly action: QueueAction;
+      /** The stored request's id (absent for `dropped`: it was never stored). */
+      readonly id?: string;
     }
   | {
       /** A breaker's fleet attachment: store health (`degraded` / `restored`) and fleet transitions. */

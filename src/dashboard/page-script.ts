@@ -15,6 +15,11 @@ export const PAGE_SCRIPT = String.raw`
   var latest = null;
   var SEVERITY = { open: 0, isolated: 1, 'half-open': 2 };
   var MAX_TRANSITIONS = 50;
+  var policyBox = $('policies'), policyRows = $('policy-rows');
+  // Counts that mean a dependency did not answer live: shown in the warning colour when not 0.
+  var WARN = { stale: 1, miss: 1, timeouts: 1, rejected: 1, fallbacks: 1, dropped: 1, 'replay-failed': 1, 'dead-lettered': 1 };
+  // Count keys that are nouns (the rest are adjectives and do not change with the number).
+  var NOUNS = { timeouts: ['timeout', 'timeouts'], retries: ['retry', 'retries'], fallbacks: ['fallback', 'fallbacks'], miss: ['miss', 'misses'] };
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -205,6 +210,38 @@ export const PAGE_SCRIPT = String.raw`
     emptyEl.hidden = snap.breakers.length > 0;
     if (tokenEl) tokenEl.hidden = !snap.allowControl;
     renderTransitions(snap);
+    renderPolicies(snap, q);
+  }
+
+  function countText(key, n) {
+    var noun = NOUNS[key];
+    return n + ' ' + (noun ? noun[n === 1 ? 0 : 1] : key);
+  }
+
+  // One row per policy other than a breaker: what it reported since the dashboard started.
+  function renderPolicies(snap, q) {
+    var policies = snap.policies || [];
+    policyBox.hidden = policies.length === 0;
+    var rows = [];
+    policies.forEach(function (p) {
+      var tr = el('tr', 'policy');
+      tr.setAttribute('data-name', p.name);
+      tr.setAttribute('data-kind', p.kind);
+      tr.hidden = !!q && p.name.toLowerCase().indexOf(q) < 0;
+      tr.appendChild(el('td', 'name', p.name));
+      tr.appendChild(el('td', 'kind', p.kind));
+      var td = el('td', 'counts');
+      Object.keys(p.counts).forEach(function (key, i) {
+        var n = p.counts[key];
+        if (i > 0) td.appendChild(document.createTextNode(' \u00b7 '));
+        var span = el('span', 'count' + (WARN[key] && n > 0 ? ' warn' : ''), countText(key, n));
+        span.setAttribute('data-key', key);
+        td.appendChild(span);
+      });
+      tr.appendChild(td);
+      rows.push(tr);
+    });
+    policyRows.replaceChildren.apply(policyRows, rows);
   }
 
   function entry(snap, at, breaker, from, to, why) {

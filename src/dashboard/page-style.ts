@@ -56,6 +56,16 @@ aside h2 { font-size: 14px; margin: 0 0 8px; color: var(--muted); text-transform
 #transitions .why, #transitions .note { color: var(--muted); font-size: 12px; }
 .to-closed { color: var(--closed); } .to-open { color: var(--open); } .to-half-open { color: var(--half-open); }
 .to-isolated { color: var(--isolated); } .to-disabled { color: var(--disabled); } .to-metrics-only { color: var(--metrics-only); }
+#policies { margin-top: 16px; }
+#policies h2 { font-size: 14px; margin: 0 0 8px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.05em; }
+#policies table { width: 100%; border-collapse: collapse; background: var(--panel); border: 1px solid var(--line);
+  border-radius: 8px; font-size: 13px; }
+#policies th { text-align: left; color: var(--muted); font-weight: 400; font-size: 12px; }
+#policies th, #policies td { padding: 5px 10px; border-bottom: 1px solid var(--line); }
+#policies td.name { font-weight: 600; overflow-wrap: anywhere; }
+#policies td.kind { color: var(--muted); }
+#policies td.counts { font-variant-numeric: tabular-nums; }
+#policies .count.warn { color: var(--half-open); font-weight: 600; }
 #empty, #message { color: var(--muted); }
 #message:empty { display: none; }
 `;

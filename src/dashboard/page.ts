@@ -50,6 +50,13 @@ ${token}
 <p id="message" role="status"></p>
 <p id="empty" hidden>No breakers report into this telemetry stream yet.</p>
 <div id="breakers"></div>
+<div id="policies" hidden>
+<h2>Policies</h2>
+<table>
+<thead><tr><th scope="col">policy</th><th scope="col">kind</th><th scope="col">since the dashboard started</th></tr></thead>
+<tbody id="policy-rows"></tbody>
+</table>
+</div>
 </section>
 <aside>
 <h2>Recent transitions</h2>

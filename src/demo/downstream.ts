@@ -112,9 +112,17 @@ export class ProtectedHop implements Downstream {
     this.registry.get(this.#origin);
     this.#fetch = createFetch({ registry: this.registry });
     if (o.fallback === 'stale-cache') {
-      this.#cache = staleCache({ ttl: o.staleMaxAgeMs ?? 60_000, name: `${o.name} stale cache`, clock });
+      this.#cache = staleCache({
+        ttl: o.staleMaxAgeMs ?? 60_000,
+        name: `${o.name} stale cache`,
+        clock,
+        ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry }),
+      });
     } else if (o.fallback === 'default') {
-      this.#default = fallback(null, { name: `${o.name} default answer` });
+      this.#default = fallback(null, {
+        name: `${o.name} default answer`,
+        ...(o.telemetry === undefined ? {} : { telemetry: o.telemetry }),
+      });
     }
   }
 

@@ -10,10 +10,12 @@ import type { Disposable } from '../core/events.js';
 import { Telemetry, type TelemetryEvent, type TelemetrySource } from '../core/telemetry.js';
 import { breakerStats } from '../telemetry/sources.js';
 
+const POLICY: ReadonlySet<string> = new Set(['cache', 'timeout', 'queue', 'retry', 'bulkhead', 'fallback']);
+
 /** A batch of a service's telemetry. */
 export interface TelemetryMessage {
   readonly type: 'telemetry';
-  /** Breaker events since the previous batch, oldest first. */
+  /** Breaker and policy events since the previous batch, oldest first. */
   readonly events: TelemetryEvent[];
   /** The stats of every breaker on the service's stream, now. */
   readonly breakers: BreakerStats[];
@@ -31,7 +33,10 @@ export function relayTelemetry(
 ): Disposable {
   let events: TelemetryEvent[] = [];
   const subscription = telemetry.subscribe((event) => {
-    if (event.kind === 'breaker' && (event.type === 'call' || event.type === 'transition'))
+    // Breakers' calls and transitions, and every report of the other policies (stale answers…).
+    if (
+      event.kind === 'breaker' ? event.type === 'call' || event.type === 'transition' : POLICY.has(event.type)
+    )
       events.push(event);
   });
   let timer: unknown;

@@ -53,8 +53,10 @@ function validate(options: OtelMetricsOptions): void {
  *   one point per state, 1 for the current and 0 for the others, read from the breakers at
  *   collection time;
  * - `breakwater.call.duration` (histogram in seconds; `breakwater.breaker.name`, `breakwater.outcome`);
- * - `breakwater.fallbacks`, `breakwater.retries`, `breakwater.bulkhead.rejections` (counters;
- *   `breakwater.policy.name`, `breakwater.policy.kind`).
+ * - `breakwater.fallbacks`, `breakwater.retries`, `breakwater.bulkhead.rejections`,
+ *   `breakwater.timeouts` (counters; `breakwater.policy.name`, `breakwater.policy.kind`);
+ * - `breakwater.cache.answers` (counter; the policy attributes and `breakwater.cache.result`);
+ * - `breakwater.queue.events` (counter; the policy attributes and `breakwater.queue.action`).
  *
  * `dispose()` stops feeding them. (The OpenTelemetry API cannot delete a series; a breaker that
  * left the stream drops out of `breakwater.state` at once and its counters stop growing.)
@@ -75,6 +77,9 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
   const fallbacks = counter(METRICS.fallbacks);
   const retries = counter(METRICS.retries);
   const bulkheadRejections = counter(METRICS.bulkheadRejections);
+  const timeouts = counter(METRICS.timeouts);
+  const cacheAnswers = counter(METRICS.cacheAnswers);
+  const queueEvents = counter(METRICS.queueEvents);
   const duration = meter.createHistogram(METRICS.callDuration.otel, {
     description: METRICS.callDuration.help,
     unit: METRICS.callDuration.unit,
@@ -121,6 +126,15 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
       case 'bulkhead':
         if (event.action === 'rejected')
           bulkheadRejections.add(1, { [A.policy]: event.policy, [A.kind]: event.kind });
+        return;
+      case 'timeout':
+        timeouts.add(1, { [A.policy]: event.policy, [A.kind]: event.kind });
+        return;
+      case 'cache':
+        cacheAnswers.add(1, { [A.policy]: event.policy, [A.kind]: event.kind, [A.result]: event.result });
+        return;
+      case 'queue':
+        queueEvents.add(1, { [A.policy]: event.policy, [A.kind]: event.kind, [A.action]: event.action });
         return;
       default:
         return;

@@ -3,11 +3,13 @@ import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
+import type { QueueAction, Telemetry } from '../core/telemetry.js';
 import { checkSignal, isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
 import {
   checkClock,
   checkName,
   checkObject,
+  checkTelemetry,
   Contexts,
   isAborted,
   MAX_DELAY_MS,
@@ -114,6 +116,8 @@ export interface QueueForLaterOptions<P, A extends unknown[] = unknown[]> {
   readonly name?: string;
   /** Time source for `enqueuedAt` / `deadAt` and the periodic drain. Default: the system clock. */
   readonly clock?: Clock;
+  /** A telemetry stream to report into (a `queue` event per request queued, dropped, replayed, failed or dead-lettered). */
+  readonly telemetry?: Telemetry;
 }
 
 /** Per-call options of {@link QueueForLater.execute}. */
@@ -141,6 +145,7 @@ const KNOWN = [
   'batchSize',
   'name',
   'clock',
+  'telemetry',
 ] as const;
 
 /**
@@ -192,6 +197,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   readonly #contexts = new Contexts();
   readonly #subscription: Disposable | undefined;
   readonly #drainIntervalMs: number | false;
+  readonly #telemetry: Telemetry | undefined;
   #draining: Promise<DrainReport> | undefined;
   #state = 'closed';
   #timer: unknown;
@@ -236,6 +242,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       check.fail('breaker', o.breaker, 'a CircuitBreaker (or anything with on("stateChange"))', 'type');
     this.#clock = o.clock ?? systemClock;
     checkClock(check, this.#clock);
+    this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.storage = storage;
     this.#o = o;
@@ -282,7 +289,11 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
           throw new QueueEncodeError(this.name, storageError.path, storageError.what, { cause: error });
         throw new QueueAppendUnknownError(this.name, receipt, error, storageError);
       }
-      if (id === undefined) throw new QueueFullError(this.name, this.maxQueued, error);
+      if (id === undefined) {
+        this.#emit('dropped');
+        throw new QueueFullError(this.name, this.maxQueued, error);
+      }
+      this.#emit('queued', receipt);
       return { status: 'queued', id: receipt, queue: this.name, reason: error };
     }
   }
@@ -441,17 +452,31 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       const failed = { ...item, attempts: item.attempts + 1, lastError: describe(error) };
       if (failed.attempts < this.maxAttempts) {
         await this.storage.requeue(failed);
+        this.#emit('replay-failed', item.receipt ?? item.id);
         return 'requeued';
       }
       return this.#bury(failed, error);
     }
     await this.storage.ack(item.id);
+    this.#emit('replayed', item.receipt ?? item.id);
     return 'replayed';
+  }
+
+  /** Reports `action` when anyone listens (`id`: the stored request's). */
+  #emit(action: QueueAction, id?: string): void {
+    const telemetry = this.#telemetry;
+    if (telemetry?.active !== true) return;
+    telemetry.emit(
+      id === undefined
+        ? { type: 'queue', policy: this.name, kind: 'queueForLater', action }
+        : { type: 'queue', policy: this.name, kind: 'queueForLater', action, id },
+    );
   }
 
   async #bury(item: QueuedItem<P>, error: unknown): Promise<'deadLettered'> {
     const dead = { ...item, deadAt: this.#clock.now() };
     await this.storage.deadLetter(dead);
+    this.#emit('dead-lettered', item.receipt ?? item.id);
     if (this.#o.onDeadLetter !== undefined) {
       try {
         const result = (this.#o.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
@@ -467,7 +492,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
 /** Reports an entry the storage dead-lettered because it could not decode it. */
 function reportUndecodable(
   name: string,
-  callback: ((entry: UndecodableEntry) => void) | undefined,
+  callback: ((entry: UndecodableEntry) => unknown) | undefined,
   entry: UndecodableEntry,
 ): void {
   if (callback === undefined) {

@@ -1,7 +1,17 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
+import type { CacheResult, Telemetry } from '../core/telemetry.js';
 import { checkSignal, OptionChecker } from '../core/validate.js';
-import { checkClock, checkName, checkObject, Contexts, isAborted, warn, warnOnRejection } from './common.js';
+import {
+  checkClock,
+  checkName,
+  checkObject,
+  checkTelemetry,
+  Contexts,
+  isAborted,
+  warn,
+  warnOnRejection,
+} from './common.js';
 
 /** Options of {@link staleCache}. */
 export interface StaleCacheOptions<A extends unknown[] = unknown[]> {
@@ -23,6 +33,8 @@ export interface StaleCacheOptions<A extends unknown[] = unknown[]> {
   readonly name?: string;
   /** Time source for ages. Default: the system clock. */
   readonly clock?: Clock;
+  /** A telemetry stream to report every answer into (a `cache` event: `fresh`, `stale` or `miss`). */
+  readonly telemetry?: Telemetry;
 }
 
 /** Per-call options of {@link StaleCache.execute}. */
@@ -36,7 +48,7 @@ interface Entry {
   readonly storedAt: number;
 }
 
-const KNOWN = ['ttl', 'key', 'maxEntries', 'when', 'onStale', 'name', 'clock'] as const;
+const KNOWN = ['ttl', 'key', 'maxEntries', 'when', 'onStale', 'name', 'clock', 'telemetry'] as const;
 
 /**
  * Serves the last good result for the same key when a call fails or is rejected (for example with
@@ -67,6 +79,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
   readonly #when: ((error: unknown) => boolean) | undefined;
   readonly #onStale: StaleCacheOptions<A>['onStale'];
   readonly #clock: Clock;
+  readonly #telemetry: Telemetry | undefined;
   // A Map iterates in insertion order: re-inserting on use makes the first key the least recently used.
   readonly #entries = new Map<string, Entry>();
   readonly #contexts = new Contexts();
@@ -89,6 +102,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     if (o.onStale !== undefined) check.func('onStale', o.onStale);
     this.#clock = o.clock ?? systemClock;
     checkClock(check, this.#clock);
+    this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.#key = o.key ?? ((...args: A) => JSON.stringify(args));
     this.#when = o.when;
@@ -118,6 +132,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
       return this.#stale(key, error, signal) as T;
     }
     this.#remember(key, value);
+    if (this.#telemetry?.active === true) this.#report('fresh');
     return value;
   }
 
@@ -160,14 +175,21 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     }
   }
 
-  /** The stale answer to `error` for `key`, or throws `error` when there is none. */
+  #report(result: CacheResult): void {
+    this.#telemetry?.emit({ type: 'cache', policy: this.name, kind: 'staleCache', result });
+  }
+
+  /**
+   * The stale answer to `error` for `key`, or throws `error` when there is none (a `miss`; a caller
+   * abort is not reported: nobody is waiting for an answer).
+   */
   #stale(key: string, error: unknown, signal: AbortSignal | undefined): unknown {
-    if (isAborted(signal) || (this.#when !== undefined && !this.#when(error))) throw error;
-    const entry = this.#entries.get(key);
-    if (entry === undefined) throw error;
-    const ageMs = this.#clock.now() - entry.storedAt;
-    if (ageMs >= this.ttl) {
-      this.#entries.delete(key);
+    if (isAborted(signal)) throw error;
+    const entry = this.#when === undefined || this.#when(error) ? this.#entries.get(key) : undefined;
+    const ageMs = entry === undefined ? 0 : this.#clock.now() - entry.storedAt;
+    if (entry === undefined || ageMs >= this.ttl) {
+      if (entry !== undefined) this.#entries.delete(key);
+      if (this.#telemetry?.active === true) this.#report('miss');
       throw error;
     }
     this.#entries.delete(key);
@@ -180,6 +202,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
         warn(`onStale of "${this.name}" threw`, callbackError);
       }
     }
+    if (this.#telemetry?.active === true) this.#report('stale');
     return entry.value;
   }
 }

@@ -2,8 +2,9 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { CallTimeoutError } from '../core/errors.js';
 import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
+import type { Telemetry } from '../core/telemetry.js';
 import { isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
-import { checkClock, checkName, checkObject, MAX_DELAY_MS } from './common.js';
+import { checkClock, checkName, checkObject, checkTelemetry, MAX_DELAY_MS } from './common.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -11,7 +12,12 @@ export interface TimeoutOptions {
   readonly name?: string;
   /** Time source. Default: the system clock. */
   readonly clock?: Clock;
+  /** A telemetry stream to report each timed-out call into (a `timeout` event). */
+  readonly telemetry?: Telemetry;
 }
+
+/** The stream a policy reports into; set once below so `TimedCall` can read the private field. */
+let telemetryOf: (policy: TimeoutPolicy) => Telemetry | undefined;
 
 /**
  * A cooperative timeout: at the deadline the function's `signal` aborts (with the
@@ -39,12 +45,18 @@ export class TimeoutPolicy implements Policy {
   readonly ms: number;
   readonly #deadlines: DeadlineQueue;
   readonly #clock: Clock;
+  readonly #telemetry: Telemetry | undefined;
+
+  static {
+    telemetryOf = (policy) => policy.#telemetry;
+  }
 
   constructor(ms: number, options: TimeoutOptions = {}) {
     const check = new OptionChecker('timeout');
     check.number('ms', ms, { min: 0, minExclusive: true, max: MAX_DELAY_MS });
-    checkObject(check, options, ['name', 'clock']);
+    checkObject(check, options, ['name', 'clock', 'telemetry']);
     this.name = checkName(check, options.name, 'timeout');
+    this.#telemetry = checkTelemetry(check, options.telemetry);
     this.#clock = options.clock ?? systemClock;
     checkClock(check, this.#clock);
     check.throwIfAny();
@@ -146,6 +158,14 @@ class TimedCall<T> implements PolicyContext, Expiring {
     this.#timeoutError = error;
     this.#controller?.abort(error);
     this.#reject(error);
+    const telemetry = telemetryOf(this.#policy);
+    if (telemetry?.active === true)
+      telemetry.emit({
+        type: 'timeout',
+        policy: this.#policy.name,
+        kind: 'timeout',
+        timeoutMs: this.#policy.ms,
+      });
   }
 
   readonly #onCallerAbort = (): void => {

@@ -9,11 +9,13 @@ import type { Disposable } from '../core/events.js';
 import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import {
+  CACHE_RESULTS,
   DURATION_BUCKETS_SECONDS,
   METRICS,
   OUTCOMES,
   PROM_LABELS as L,
   PROM_PREFIX,
+  QUEUE_ACTIONS,
   STATES,
 } from '../telemetry/metric-names.js';
 import { breakerSources, isTelemetry } from '../telemetry/sources.js';
@@ -77,8 +79,12 @@ function validate(options: PrometheusMetricsOptions): void {
  * - `breakwater_fleet_healthy{breaker}`: for breakers with a fleet, 1 while its store answers, 0 while degraded;
  * - `breakwater_transitions_total{breaker,from,to}`;
  * - `breakwater_call_duration_seconds{breaker,outcome}`: a histogram of calls that ran;
- * - `breakwater_fallbacks_total`, `breakwater_retries_total`, `breakwater_bulkhead_rejections_total`
- *   `{policy,kind}`, for policies that report them.
+ * - `breakwater_fallbacks_total`, `breakwater_retries_total`, `breakwater_bulkhead_rejections_total`,
+ *   `breakwater_timeouts_total` `{policy,kind}`, for policies that report them;
+ * - `breakwater_cache_answers_total{policy,kind,result}`: stale cache answers (`fresh`, `stale`,
+ *   `miss`; all three start at 0 with a policy's first answer);
+ * - `breakwater_queue_events_total{policy,kind,action}`: queue-for-later requests (`queued`,
+ *   `dropped`, `replayed`, `replay-failed`, `dead-lettered`; all start at 0 with a policy's first event).
  *
  * When a breaker leaves the stream (`telemetry.unregister`, as a registry does on eviction) its
  * series are removed, so label values stay bounded by the breakers alive.
@@ -150,6 +156,19 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   const fallbacks = policyCounter(METRICS.fallbacks);
   const retries = policyCounter(METRICS.retries);
   const bulkheadRejections = policyCounter(METRICS.bulkheadRejections);
+  const timeouts = policyCounter(METRICS.timeouts);
+  const cacheAnswers = new Counter({
+    name: name(METRICS.cacheAnswers),
+    help: METRICS.cacheAnswers.help,
+    labelNames: [L.policy, L.kind, L.result],
+    registers: [],
+  });
+  const queueEvents = new Counter({
+    name: name(METRICS.queueEvents),
+    help: METRICS.queueEvents.help,
+    labelNames: [L.policy, L.kind, L.action],
+    registers: [],
+  });
   const all: [string, Metric][] = [
     [name(METRICS.calls), calls],
     [name(METRICS.state), state],
@@ -159,6 +178,9 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
     [name(METRICS.fallbacks), fallbacks],
     [name(METRICS.retries), retries],
     [name(METRICS.bulkheadRejections), bulkheadRejections],
+    [name(METRICS.timeouts), timeouts],
+    [name(METRICS.cacheAnswers), cacheAnswers],
+    [name(METRICS.queueEvents), queueEvents],
   ];
 
   // Register all or none: a name clash on the caller's registry leaves it as it was.
@@ -178,6 +200,21 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   const zero = (breaker: string): void => {
     for (const outcome of OUTCOMES) calls.inc({ [L.breaker]: breaker, [L.outcome]: outcome }, 0);
   };
+  // A policy's labelled counters start at 0 for every value with its first event (once per policy),
+  // so `rate(...{result="stale"})` has a series before the first stale answer.
+  const seen = new Set<string>();
+  const zeroLabels = (
+    counter: Counter,
+    key: string,
+    values: readonly string[],
+    event: TelemetryEvent,
+  ): void => {
+    const id = `${key}\u0000${event.kind}\u0000${event.policy}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const value of values)
+      counter.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [key]: value }, 0);
+  };
   const forget = (policy: string, kind: string): void => {
     if (kind === 'breaker') {
       for (const outcome of OUTCOMES) {
@@ -187,7 +224,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
       for (const from of STATES)
         for (const to of STATES) transitions.remove({ [L.breaker]: policy, [L.from]: from, [L.to]: to });
     }
-    for (const counter of [fallbacks, retries, bulkheadRejections])
+    for (const counter of [fallbacks, retries, bulkheadRejections, timeouts])
       counter.remove({ [L.policy]: policy, [L.kind]: kind });
   };
 
@@ -215,6 +252,17 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
       case 'bulkhead':
         if (event.action === 'rejected')
           bulkheadRejections.inc({ [L.policy]: event.policy, [L.kind]: event.kind });
+        return;
+      case 'timeout':
+        timeouts.inc({ [L.policy]: event.policy, [L.kind]: event.kind });
+        return;
+      case 'cache':
+        zeroLabels(cacheAnswers, L.result, CACHE_RESULTS, event);
+        cacheAnswers.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [L.result]: event.result });
+        return;
+      case 'queue':
+        zeroLabels(queueEvents, L.action, QUEUE_ACTIONS, event);
+        queueEvents.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [L.action]: event.action });
         return;
       case 'registered':
         if (event.kind === 'breaker') zero(event.policy);

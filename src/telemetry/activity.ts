@@ -8,6 +8,9 @@
  * A breaker may have changed state before the tracker started (or been restored into a state
  * from a snapshot): no transition event tells of it, so the snapshot lists it apart, as a prior
  * state, with the time the breaker says it entered that state.
+ *
+ * The other policies on the stream (stale caches, timeouts, queues, retries, bulkheads,
+ * fallbacks) are counted per policy, see `policy-counts.ts`.
  */
 import type { BreakerStats } from '../breaker/circuit-breaker.js';
 import { type Clock, systemClock } from '../core/clock.js';
@@ -15,6 +18,7 @@ import type { Disposable } from '../core/events.js';
 import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { LatencyHistogram, type Percentiles } from './latency-histogram.js';
+import { type PolicyActivity, PolicyCounts } from './policy-counts.js';
 import { type SecondCounts, SecondSeries } from './second-series.js';
 import { breakerSources } from './sources.js';
 
@@ -28,6 +32,8 @@ export interface ActivityOptions {
   readonly latencyWindowMs?: number;
   /** Transitions kept, newest first. Default `50`. */
   readonly transitions?: number;
+  /** Policies other than breakers counted at most (the least recently active is forgotten). Default `200`. */
+  readonly policies?: number;
 }
 
 /** A transition as the tracker remembers it. */
@@ -74,6 +80,8 @@ export interface ActivitySnapshot {
   readonly transitionCount: number;
   /** Live breakers whose current state began without a transition the tracker saw, newest first. */
   readonly priorStates: PriorState[];
+  /** The other policies on the stream and what they reported since `since`, by name. */
+  readonly policies: PolicyActivity[];
 }
 
 interface Entry {
@@ -95,16 +103,25 @@ export class ActivityTracker implements Disposable {
   #transitions: TransitionRecord[] = [];
   #transitionCount = 0;
   readonly #since: number;
+  readonly #policies: PolicyCounts;
   readonly #subscription: Disposable;
 
   constructor(telemetry: Telemetry, options: ActivityOptions = {}) {
     const check = new OptionChecker('ActivityTracker');
-    check.knownKeys(options, ['clock', 'seconds', 'latencyWindowMs', 'transitions']);
-    const { clock = systemClock, seconds = 120, latencyWindowMs = 60_000, transitions = 50 } = options;
+    check.knownKeys(options, ['clock', 'seconds', 'latencyWindowMs', 'transitions', 'policies']);
+    const {
+      clock = systemClock,
+      seconds = 120,
+      latencyWindowMs = 60_000,
+      transitions = 50,
+      policies = 200,
+    } = options;
     check.number('seconds', seconds, { integer: true, min: 1, max: 3600 });
     check.number('latencyWindowMs', latencyWindowMs, { min: 1_000, max: 3_600_000 });
     check.number('transitions', transitions, { integer: true, min: 0, max: 10_000 });
+    check.number('policies', policies, { integer: true, min: 1, max: 10_000 });
     check.throwIfAny();
+    this.#policies = new PolicyCounts(policies);
     this.#telemetry = telemetry;
     this.#clock = clock;
     this.#seconds = seconds;
@@ -115,7 +132,10 @@ export class ActivityTracker implements Disposable {
   }
 
   readonly #onEvent = (event: TelemetryEvent): void => {
-    if (event.kind !== 'breaker') return;
+    if (event.kind !== 'breaker') {
+      this.#policies.record(event, this.#clock.now());
+      return;
+    }
     switch (event.type) {
       case 'call': {
         const now = this.#clock.now();
@@ -197,6 +217,7 @@ export class ActivityTracker implements Disposable {
       transitions: this.#transitions.slice(),
       transitionCount: this.#transitionCount,
       priorStates,
+      policies: this.#policies.snapshot(),
     };
   }
 

@@ -8,7 +8,7 @@
  * breakers yet, so they are library-specific and may change when one appears.
  */
 import type { StateName } from '../breaker/state-machine.js';
-import type { CallOutcome } from '../core/telemetry.js';
+import type { CacheResult, CallOutcome, QueueAction } from '../core/telemetry.js';
 
 /** The library version reported as the OpenTelemetry meter version (kept equal to package.json by a test). */
 export const LIBRARY_VERSION = '0.1.0';
@@ -35,6 +35,18 @@ export const OUTCOMES: readonly CallOutcome[] = Object.freeze([
   'rejected',
 ]);
 
+/** Every `staleCache` answer, in the order the exporters and the dashboard list them. */
+export const CACHE_RESULTS: readonly CacheResult[] = Object.freeze(['fresh', 'stale', 'miss']);
+
+/** Every `queueForLater` action, in the order the exporters and the dashboard list them. */
+export const QUEUE_ACTIONS: readonly QueueAction[] = Object.freeze([
+  'queued',
+  'dropped',
+  'replayed',
+  'replay-failed',
+  'dead-lettered',
+]);
+
 /** Default histogram bucket boundaries for call durations, in seconds (1 ms to 30 s). */
 export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
@@ -49,6 +61,8 @@ export const PROM_LABELS = Object.freeze({
   to: 'to',
   policy: 'policy',
   kind: 'kind',
+  result: 'result',
+  action: 'action',
 });
 
 /** OpenTelemetry attribute keys. */
@@ -60,6 +74,8 @@ export const OTEL_ATTRIBUTES = Object.freeze({
   to: 'breakwater.transition.to',
   policy: 'breakwater.policy.name',
   kind: 'breakwater.policy.kind',
+  result: 'breakwater.cache.result',
+  action: 'breakwater.queue.action',
 });
 
 /** One exported metric: its Prometheus name (without prefix), OpenTelemetry name, unit and help. */
@@ -126,5 +142,23 @@ export const METRICS = Object.freeze({
     otel: 'breakwater.bulkhead.rejections',
     unit: '{call}',
     help: 'Calls a bulkhead rejected because it and its queue were full.',
+  },
+  timeouts: {
+    prometheus: 'timeouts_total',
+    otel: 'breakwater.timeouts',
+    unit: '{call}',
+    help: 'Calls a timeout policy gave up on at its deadline.',
+  },
+  cacheAnswers: {
+    prometheus: 'cache_answers_total',
+    otel: 'breakwater.cache.answers',
+    unit: '{answer}',
+    help: 'Answers of a stale cache, by result (fresh, stale, miss).',
+  },
+  queueEvents: {
+    prometheus: 'queue_events_total',
+    otel: 'breakwater.queue.events',
+    unit: '{request}',
+    help: 'Requests through a queue-for-later policy, by action (queued, dropped, replayed, replay-failed, dead-lettered).',
   },
 } satisfies Record<string, MetricName>);

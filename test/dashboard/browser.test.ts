@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CircuitBreaker, Telemetry } from '../../src/index.js';
+import { CircuitBreaker, Telemetry, staleCache, timeout } from '../../src/index.js';
 import { createDashboard, type DashboardOptions } from '../../src/dashboard/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 import { main } from '../../examples/dashboard.js';
@@ -235,6 +235,54 @@ describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
     });
     expect(size.page).toBeLessThanOrEqual(size.window);
     expect(size.list).toBeLessThan(size.content);
+    expect(errors).toEqual([]);
+  });
+
+  it('page — every answer stale: the policies table shows the stale answers beside the breaker', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    // Kept referenced for the whole test: the stream holds its sources weakly.
+    const prices = new CircuitBreaker({
+      name: 'prices',
+      telemetry,
+      clock,
+      timeout: false,
+      failureThreshold: 2,
+    });
+    const cache = staleCache({ ttl: 600_000, clock, telemetry, name: 'prices stale cache' });
+    const perCall = timeout(50, { clock, telemetry, name: 'prices timeout' });
+    const get = (fn: () => Promise<number>) => cache.execute(() => prices.execute(fn), { key: 'sku-1' });
+    await get(async () => 42); // remembered before the dashboard started
+    const dashboard = createDashboard({ source: telemetry, clock });
+    cleanup.push(() => dashboard.close());
+    const { url } = await dashboard.listen(0);
+    const { page, errors } = await open(url);
+    await expect.poll(() => badge(page, 'prices')).toEqual({ text: 'closed', colour: COLOURS.closed });
+    expect(await page.locator('#policies').isHidden()).toBe(true);
+
+    for (let i = 0; i < 7; i++) expect(await get(() => Promise.reject(new Error('down')))).toBe(42);
+    const slow = perCall.execute(() => new Promise<never>(() => undefined)).catch(() => 0);
+    await clock.advanceAsync(50);
+    await slow;
+    clock.advance(1_000);
+    await expect.poll(() => badge(page, 'prices')).toEqual({ text: 'open', colour: COLOURS.open });
+    const row = (name: string) => page.locator(`#policies tr[data-name="${name}"]`);
+    await expect
+      .poll(() => row('prices stale cache').locator('td').allTextContents())
+      .toEqual(['prices stale cache', 'staleCache', '0 fresh · 7 stale · 0 misses']);
+    expect(await row('prices timeout').locator('td').allTextContents()).toEqual([
+      'prices timeout',
+      'timeout',
+      '1 timeout',
+    ]);
+    const stale = row('prices stale cache').locator('.count[data-key="stale"]');
+    expect(await stale.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(210, 153, 34)');
+    expect(await page.locator('#policies').isVisible()).toBe(true);
+
+    await page.fill('#filter', 'timeout');
+    await expect.poll(() => row('prices stale cache').isHidden()).toBe(true);
+    expect(await row('prices timeout').isVisible()).toBe(true);
+    expect(prices.state).toBe('open');
     expect(errors).toEqual([]);
   });
 

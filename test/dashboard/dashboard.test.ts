@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CircuitBreaker, Telemetry } from '../../src/index.js';
+import { CircuitBreaker, Telemetry, staleCache } from '../../src/index.js';
 import { sourceOf } from '../../src/breaker/circuit-breaker.js';
 import { FLEET_CHECK, FLEET_REJECT, type FleetMember } from '../../src/breaker/fleet.js';
 import { createDashboard, type DashboardOptions, type DashboardSnapshot } from '../../src/dashboard/index.js';
@@ -429,6 +429,37 @@ describe('createDashboard — bounded history', () => {
     expect(body.transitions[0]).toMatchObject({ from: 'isolated', to: 'closed', generation: 120 });
     expect(body.transitions.at(-1)).toMatchObject({ from: 'closed', to: 'isolated', generation: 71 });
     expect(body.priorStates).toEqual([]);
+  });
+
+  it('handler — every answer stale: /api/breakers counts the stale answers per policy', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const breaker = new CircuitBreaker({
+      name: 'prices',
+      telemetry,
+      clock,
+      timeout: false,
+      failureThreshold: 2,
+    });
+    const cache = staleCache({ ttl: 600_000, clock, telemetry, name: 'prices stale cache' });
+    const get = (fn: () => Promise<number>) => cache.execute(() => breaker.execute(fn), { key: 'sku-1' });
+    await get(async () => 42); // remembered before anyone watches
+    const dashboard = createDashboard({ source: telemetry, clock });
+    cleanup.push(() => dashboard.close());
+    const { url } = await dashboard.listen(0);
+    for (let i = 0; i < 25; i++) expect(await get(fail)).toBe(42); // failures, then an open circuit
+    const body = (await (await fetch(`${url}api/breakers`)).json()) as DashboardSnapshot;
+    expect(body.breakers[0]).toMatchObject({ name: 'prices', state: 'open' });
+    expect(body.breakers[0]?.totals.fallbacks).toBe(0); // the breaker's own fallback never answered
+    expect(body.policies).toEqual([
+      {
+        name: 'prices stale cache',
+        kind: 'staleCache',
+        counts: { fresh: 0, stale: 25, miss: 0 },
+        lastEventAt: clock.now(),
+      },
+    ]);
+    expect(breaker.state).toBe('open'); // held to the end: the stream holds breakers weakly
   });
 
   it('tracker — forgets an unregistered breaker', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/breaker/circuit-breaker.js';
 import { Telemetry } from '../../src/core/telemetry.js';
+import { staleCache } from '../../src/policies/stale-cache.js';
 import { relayTelemetry, TelemetryMirror, type TelemetryMessage } from '../../src/demo/telemetry-relay.js';
 import { ActivityTracker } from '../../src/telemetry/activity.js';
 import { FakeClock } from '../../src/testing/index.js';
@@ -8,6 +9,7 @@ import { FakeClock } from '../../src/testing/index.js';
 /** A breaker on its own stream, relayed every 250 ms through JSON (as over IPC) into a mirror. */
 function setup(): {
   clock: FakeClock;
+  telemetry: Telemetry;
   breaker: CircuitBreaker;
   mirror: TelemetryMirror;
   sent: TelemetryMessage[];
@@ -22,7 +24,7 @@ function setup(): {
     sent.push(message);
     mirror.receive(JSON.parse(JSON.stringify(message)) as TelemetryMessage);
   });
-  return { clock, breaker, mirror, sent, stop: () => relay.dispose() };
+  return { clock, telemetry, breaker, mirror, sent, stop: () => relay.dispose() };
 }
 
 describe('relayTelemetry', () => {
@@ -64,6 +66,21 @@ describe('TelemetryMirror', () => {
     ]);
     mirror.clear();
     expect(tracker.snapshot().breakers).toEqual([]);
+    tracker.dispose();
+    stop();
+  });
+
+  it('receive — a tracker on the mirror counts the service’s stale answers', async () => {
+    const { clock, telemetry, breaker, mirror, stop } = setup();
+    const tracker = new ActivityTracker(mirror.telemetry, { clock });
+    const cache = staleCache({ ttl: 60_000, clock, telemetry, name: 'C->database stale cache' });
+    const get = (fn: () => Promise<number>) => cache.execute(() => breaker.execute(fn), { key: 'k' });
+    await get(async () => 1);
+    for (let i = 0; i < 4; i++) await get(() => Promise.reject(new Error('down')));
+    clock.advance(250);
+    expect(tracker.snapshot().policies).toMatchObject([
+      { name: 'C->database stale cache', kind: 'staleCache', counts: { fresh: 1, stale: 4, miss: 0 } },
+    ]);
     tracker.dispose();
     stop();
   });

@@ -8,7 +8,7 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, Telemetry } from '../../src/index.js';
+import { CircuitBreaker, Telemetry, queueForLater, staleCache, timeout } from '../../src/index.js';
 import { otelMetrics } from '../../src/otel/index.js';
 import { LIBRARY_VERSION } from '../../src/telemetry/metric-names.js';
 import { FakeClock } from '../../src/testing/index.js';
@@ -164,6 +164,51 @@ describe('otelMetrics — scripted traffic', () => {
     expect(point<number>(metric(all, 'breakwater.fallbacks'), pol('fb', 'breaker'))?.value).toBe(1);
     expect(point<number>(metric(all, 'breakwater.retries'), pol('r', 'retry'))?.value).toBe(1);
     expect(point<number>(metric(all, 'breakwater.bulkhead.rejections'), pol('b', 'bulkhead'))?.value).toBe(1);
+  });
+
+  it('otelMetrics — counts timeouts, stale cache answers and queue events from the policies themselves', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const { meterProvider, read } = setup();
+    otelMetrics({ telemetry, meterProvider });
+    const down = () => Promise.reject(new Error('down'));
+    const slow = timeout(50, { clock, telemetry, name: 'db' })
+      .execute(() => new Promise<never>(() => undefined))
+      .catch(() => 0);
+    await clock.advanceAsync(50);
+    await slow;
+    const cache = staleCache({ ttl: 60_000, clock, telemetry, name: 'prices' });
+    await cache.execute(async () => 10, { key: 'sku' });
+    for (let i = 0; i < 3; i++) await cache.execute(down, { key: 'sku' });
+    await cache.execute(down, { key: 'other' }).catch(() => 0);
+    const outbox = queueForLater<string>({
+      replay: () => Promise.reject(new Error('still down')),
+      maxAttempts: 1,
+      telemetry,
+      name: 'mail',
+    });
+    await outbox.execute(down, { payload: 'a' });
+    await outbox.drain();
+
+    const all = (await read()).metrics;
+    const pol = (name: string, kind: string, extra: Record<string, string> = {}) => ({
+      'breakwater.policy.name': name,
+      'breakwater.policy.kind': kind,
+      ...extra,
+    });
+    expect(point<number>(metric(all, 'breakwater.timeouts'), pol('db', 'timeout'))?.value).toBe(1);
+    const cached = (result: string) =>
+      point<number>(
+        metric(all, 'breakwater.cache.answers'),
+        pol('prices', 'staleCache', { 'breakwater.cache.result': result }),
+      )?.value;
+    expect([cached('fresh'), cached('stale'), cached('miss')]).toEqual([1, 3, 1]);
+    const queue = (action: string) =>
+      point<number>(
+        metric(all, 'breakwater.queue.events'),
+        pol('mail', 'queueForLater', { 'breakwater.queue.action': action }),
+      )?.value;
+    expect([queue('queued'), queue('dead-lettered'), queue('replayed')]).toEqual([1, 1, undefined]);
   });
 });
 

@@ -1,11 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BulkheadFullError,
+  CallTimeoutError,
+  QueueFullError,
   Telemetry,
   bulkhead,
   constant,
   fallback,
+  queueForLater,
   retry,
+  staleCache,
+  timeout,
   type TelemetryEvent,
 } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
@@ -68,11 +73,107 @@ describe('policies report into a telemetry stream', () => {
     expect(events).toEqual([{ type: 'fallback', policy: 'price-fallback', kind: 'fallback' }]);
   });
 
+  it('timeout — a timed-out call is reported with its timeout; a call in time is not', async () => {
+    const { telemetry, events } = recorder();
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock, telemetry, name: 'db' });
+    expect(await policy.execute(async () => 'fast')).toBe('fast');
+    const slow = policy.execute(() => new Promise<never>(() => undefined)).catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await slow).toBeInstanceOf(CallTimeoutError);
+    expect(events).toEqual([{ type: 'timeout', policy: 'db', kind: 'timeout', timeoutMs: 100 }]);
+  });
+
+  it('staleCache — every answer is reported: fresh, stale, and miss when nothing can answer', async () => {
+    const { telemetry, events } = recorder();
+    const clock = new FakeClock();
+    const cache = staleCache({ ttl: 1_000, clock, telemetry, name: 'prices' });
+    const down = () => Promise.reject(new Error('down'));
+    expect(await cache.execute(async () => 1, { key: 'a' })).toBe(1);
+    expect(await cache.execute(down, { key: 'a' })).toBe(1);
+    await expect(cache.execute(down, { key: 'b' })).rejects.toThrow('down');
+    clock.advance(1_000);
+    await expect(cache.execute(down, { key: 'a' })).rejects.toThrow('down'); // past its ttl
+    expect(events.map((e) => (e.type === 'cache' ? e.result : e.type))).toEqual([
+      'fresh',
+      'stale',
+      'miss',
+      'miss',
+    ]);
+    expect(events[1]).toEqual({ type: 'cache', policy: 'prices', kind: 'staleCache', result: 'stale' });
+  });
+
+  it('staleCache — an error `when` refuses is a miss; a caller abort is not reported', async () => {
+    const { telemetry, events } = recorder();
+    const cache = staleCache({ ttl: 1_000, telemetry, when: (e) => e !== 'fatal' });
+    await cache.execute(async () => 1, { key: 'a' });
+    await expect(cache.execute(() => Promise.reject('fatal'), { key: 'a' })).rejects.toBe('fatal');
+    const controller = new AbortController();
+    controller.abort('gone');
+    await expect(
+      cache.execute(() => Promise.reject('aborted'), { key: 'a', signal: controller.signal }),
+    ).rejects.toBe('aborted');
+    expect(events.map((e) => (e.type === 'cache' ? e.result : e.type))).toEqual(['fresh', 'miss']);
+  });
+
+  it('queueForLater — queued, dropped, replayed, replay-failed and dead-lettered are reported with the id', async () => {
+    const { telemetry, events } = recorder();
+    let failing = new Set(['b']);
+    const outbox = queueForLater<string>({
+      replay: (payload) => (failing.has(payload) ? Promise.reject(new Error('still down')) : undefined),
+      maxQueued: 2,
+      maxAttempts: 2,
+      telemetry,
+      name: 'mail',
+    });
+    const down = () => Promise.reject(new Error('down'));
+    const a = await outbox.execute(down, { payload: 'a' });
+    const b = await outbox.execute(down, { payload: 'b' });
+    await expect(outbox.execute(down, { payload: 'c' })).rejects.toBeInstanceOf(QueueFullError);
+    await outbox.drain(); // a replayed, b fails once
+    await outbox.drain(); // b fails again: dead-lettered
+    failing = new Set();
+    const ids = [a, b].map((r) => (r as { id: string }).id);
+    expect(events).toEqual([
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'queued', id: ids[0] },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'queued', id: ids[1] },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'dropped' },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'replayed', id: ids[0] },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'replay-failed', id: ids[1] },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'dead-lettered', id: ids[1] },
+    ]);
+  });
+
+  it('telemetry — with nobody subscribed, no policy builds or emits an event', async () => {
+    const telemetry = new Telemetry();
+    const emit = vi.spyOn(telemetry, 'emit');
+    const clock = new FakeClock();
+    const down = () => Promise.reject(new Error('down'));
+    const slow = timeout(10, { clock, telemetry })
+      .execute(() => new Promise<never>(() => undefined))
+      .catch(() => 0);
+    await clock.advanceAsync(10);
+    await slow;
+    const cache = staleCache({ ttl: 1_000, telemetry });
+    await cache.execute(async () => 1, { key: 'a' });
+    await cache.execute(down, { key: 'a' });
+    await cache.execute(down, { key: 'b' }).catch(() => 0);
+    const outbox = queueForLater<string>({ replay: () => undefined, maxQueued: 1, telemetry });
+    await outbox.execute(down, { payload: 'a' });
+    await outbox.execute(down, { payload: 'b' }).catch(() => 0);
+    await outbox.drain();
+    expect(emit).not.toHaveBeenCalled();
+  });
+
   it('options — a telemetry option that is not a Telemetry stream is refused by name', () => {
     expect(() => retry({ telemetry: {} as unknown as Telemetry })).toThrow(
       /telemetry must be a Telemetry stream/,
     );
     expect(() => bulkhead({ maxConcurrent: 1, telemetry: 1 as unknown as Telemetry })).toThrow(/telemetry/);
     expect(() => fallback(1, { telemetry: 'x' as unknown as Telemetry })).toThrow(/telemetry/);
+    const bad = { telemetry: {} as unknown as Telemetry };
+    expect(() => timeout(1, bad)).toThrow(/telemetry must be a Telemetry stream/);
+    expect(() => staleCache({ ttl: 1, ...bad })).toThrow(/telemetry must be a Telemetry stream/);
+    expect(() => queueForLater({ replay: () => 0, ...bad })).toThrow(/telemetry must be a Telemetry stream/);
   });
 });

@@ -1,6 +1,6 @@
 import { Registry, register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, Telemetry } from '../../src/index.js';
+import { CircuitBreaker, Telemetry, queueForLater, staleCache, timeout } from '../../src/index.js';
 import { sourceOf } from '../../src/breaker/circuit-breaker.js';
 import { prometheusMetrics } from '../../src/prometheus/index.js';
 import { FakeClock } from '../../src/testing/index.js';
@@ -125,6 +125,38 @@ describe('prometheusMetrics — scripted traffic', () => {
     const text = await registry.metrics();
     expect(sample(text, 'breakwater_retries_total', { policy: 'r', kind: 'retry' })).toBe(2);
     expect(sample(text, 'breakwater_bulkhead_rejections_total', { policy: 'b', kind: 'bulkhead' })).toBe(2);
+  });
+
+  it('prometheusMetrics — counts timeouts, stale cache answers and queue events from the policies themselves', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const registry = new Registry();
+    prometheusMetrics({ telemetry, registry });
+    const down = () => Promise.reject(new Error('down'));
+    const perCall = timeout(50, { clock, telemetry, name: 'db' });
+    const slow = perCall.execute(() => new Promise<never>(() => undefined)).catch(() => 0);
+    await clock.advanceAsync(50);
+    await slow;
+    const cache = staleCache({ ttl: 60_000, clock, telemetry, name: 'prices' });
+    await cache.execute(async () => 10, { key: 'sku' });
+    for (let i = 0; i < 3; i++) await cache.execute(down, { key: 'sku' });
+    const outbox = queueForLater<string>({ replay: () => undefined, maxQueued: 1, telemetry, name: 'mail' });
+    await outbox.execute(down, { payload: 'a' });
+    await outbox.execute(down, { payload: 'b' }).catch(() => 0);
+    await outbox.drain();
+
+    const text = await registry.metrics();
+    expect(sample(text, 'breakwater_timeouts_total', { policy: 'db', kind: 'timeout' })).toBe(1);
+    const cached = (result: string) =>
+      sample(text, 'breakwater_cache_answers_total', { policy: 'prices', kind: 'staleCache', result });
+    expect([cached('fresh'), cached('stale'), cached('miss')]).toEqual([1, 3, 0]);
+    const queue = (action: string) =>
+      sample(text, 'breakwater_queue_events_total', { policy: 'mail', kind: 'queueForLater', action });
+    expect(['queued', 'dropped', 'replayed', 'replay-failed', 'dead-lettered'].map(queue)).toEqual([
+      1, 1, 1, 0, 0,
+    ]);
+    expect(text).toContain('# TYPE breakwater_cache_answers_total counter');
+    expect(text).toContain('# HELP breakwater_timeouts_total Calls a timeout policy gave up on');
   });
 });
 

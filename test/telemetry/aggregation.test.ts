@@ -226,6 +226,80 @@ describe('ActivityTracker', () => {
     expect(() => new ActivityTracker(new Telemetry(), { seconds: 0, transitions: -1 })).toThrow(
       /seconds must be an integer >= 1 <= 3600.*transitions must be an integer >= 0/,
     );
+    expect(() => new ActivityTracker(new Telemetry(), { policies: 0 })).toThrow(
+      /policies must be an integer >= 1/,
+    );
+  });
+});
+
+describe('PolicyCounts', () => {
+  const at = (telemetry: Telemetry) => ({
+    cache: (policy: string, result: 'fresh' | 'stale' | 'miss') =>
+      telemetry.emit({ type: 'cache', policy, kind: 'staleCache', result }),
+  });
+
+  it('record — counts each policy by what it reported, every key present from its first event', () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const tracker = new ActivityTracker(telemetry, { clock });
+    at(telemetry).cache('prices', 'stale');
+    at(telemetry).cache('prices', 'stale');
+    telemetry.emit({ type: 'timeout', policy: 'db', kind: 'timeout', timeoutMs: 10 });
+    telemetry.emit({
+      type: 'queue',
+      policy: 'mail',
+      kind: 'queueForLater',
+      action: 'dead-lettered',
+      id: '1',
+    });
+    telemetry.emit({ type: 'retry', policy: 'r', kind: 'retry', attempt: 1, delayMs: 5 });
+    telemetry.emit({
+      type: 'bulkhead',
+      policy: 'pool',
+      kind: 'bulkhead',
+      action: 'rejected',
+      running: 1,
+      queued: 0,
+    });
+    telemetry.emit({ type: 'fallback', policy: 'default', kind: 'fallback' });
+    // A breaker's own fallback is on its card (totals.fallbacks), not among the policies.
+    telemetry.emit({ type: 'fallback', policy: 'payments', kind: 'breaker' });
+    clock.advance(5);
+    at(telemetry).cache('prices', 'fresh');
+    const counts = Object.fromEntries(
+      tracker.snapshot().policies.map((p) => [`${p.kind}:${p.name}`, p.counts]),
+    );
+    expect(counts).toEqual({
+      'timeout:db': { timeouts: 1 },
+      'fallback:default': { fallbacks: 1 },
+      'queueForLater:mail': { queued: 0, dropped: 0, replayed: 0, 'replay-failed': 0, 'dead-lettered': 1 },
+      'bulkhead:pool': { rejected: 1, queued: 0, dequeued: 0 },
+      'staleCache:prices': { fresh: 1, stale: 2, miss: 0 },
+      'retry:r': { retries: 1 },
+    });
+    expect(tracker.snapshot().policies.map((p) => p.name)).toEqual([
+      'db',
+      'default',
+      'mail',
+      'pool',
+      'prices',
+      'r',
+    ]);
+    expect(tracker.snapshot().policies.find((p) => p.name === 'prices')?.lastEventAt).toBe(5);
+  });
+
+  it('record — keeps at most `policies` policies, forgetting the least recently active', () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const tracker = new ActivityTracker(telemetry, { clock, policies: 2 });
+    for (const name of ['a', 'b', 'a', 'c']) {
+      at(telemetry).cache(name, 'stale');
+      clock.advance(1);
+    }
+    expect(tracker.snapshot().policies.map((p) => [p.name, p.counts.stale])).toEqual([
+      ['a', 2],
+      ['c', 1],
+    ]);
   });
 });
 
