@@ -22,7 +22,7 @@ export type CacheResult = 'fresh' | 'stale' | 'miss';
  * at the door, never stored), `replayed` (a replay succeeded), `replay-failed` (a replay failed and
  * the request waits for a later drain), `dead-lettered` (moved to the dead-letter list).
  */
-export type QueueAction = 'queued' | 'dropped' | 'replayed' | 'replay-failed' | 'dead-lettered';
+export type QueueAction = 'queued' | 'refused' | 'replayed' | 'replay-failed' | 'dead-lettered';
 
 /** An event on the stream. `policy` is the reporting breaker's or policy's name. */
 export type TelemetryEvent =

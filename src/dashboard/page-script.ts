@@ -17,7 +17,7 @@ export const PAGE_SCRIPT = String.raw`
   var MAX_TRANSITIONS = 50;
   var policyBox = $('policies'), policyRows = $('policy-rows');
   // Counts that mean a dependency did not answer live: shown in the warning colour when not 0.
-  var WARN = { stale: 1, miss: 1, timeouts: 1, rejected: 1, fallbacks: 1, dropped: 1, 'replay-failed': 1, 'dead-lettered': 1 };
+  var WARN = { stale: 1, miss: 1, timeouts: 1, rejected: 1, fallbacks: 1, refused: 1, 'replay-failed': 1, 'dead-lettered': 1 };
   // Count keys that are nouns (the rest are adjectives and do not change with the number).
   var NOUNS = { timeouts: ['timeout', 'timeouts'], retries: ['retry', 'retries'], fallbacks: ['fallback', 'fallbacks'], miss: ['miss', 'misses'] };
 

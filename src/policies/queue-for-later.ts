@@ -290,7 +290,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
         throw new QueueAppendUnknownError(this.name, receipt, error, storageError);
       }
       if (id === undefined) {
-        this.#emit('dropped');
+        this.#emit('refused');
         throw new QueueFullError(this.name, this.maxQueued, error);
       }
       this.#emit('queued', receipt);

@@ -84,7 +84,7 @@ function validate(options: PrometheusMetricsOptions): void {
  * - `breakwater_cache_answers_total{policy,kind,result}`: stale cache answers (`fresh`, `stale`,
  *   `miss`; all three start at 0 with a policy's first answer);
  * - `breakwater_queue_events_total{policy,kind,action}`: queue-for-later requests (`queued`,
- *   `dropped`, `replayed`, `replay-failed`, `dead-lettered`; all start at 0 with a policy's first event).
+ *   `refused`, `replayed`, `replay-failed`, `dead-lettered`; all start at 0 with a policy's first event).
  *
  * When a breaker leaves the stream (`telemetry.unregister`, as a registry does on eviction) its
  * series are removed, so label values stay bounded by the breakers alive.

@@ -41,7 +41,7 @@ export const CACHE_RESULTS: readonly CacheResult[] = Object.freeze(['fresh', 'st
 /** Every `queueForLater` action, in the order the exporters and the dashboard list them. */
 export const QUEUE_ACTIONS: readonly QueueAction[] = Object.freeze([
   'queued',
-  'dropped',
+  'refused',
   'replayed',
   'replay-failed',
   'dead-lettered',

@@ -15,7 +15,7 @@ export interface PolicyActivity {
   readonly kind: string;
   /**
    * Events by what happened, every possible key present from the policy's first event: `fresh`,
-   * `stale`, `miss` for a stale cache; `timeouts`; `queued`, `dropped`, `replayed`,
+   * `stale`, `miss` for a stale cache; `timeouts`; `queued`, `refused`, `replayed`,
    * `replay-failed`, `dead-lettered` for a queue; `retries`; `rejected`, `queued`, `dequeued` for
    * a bulkhead; `fallbacks`.
    */

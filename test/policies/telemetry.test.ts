@@ -137,7 +137,7 @@ describe('policies report into a telemetry stream', () => {
     expect(events).toEqual([
       { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'queued', id: ids[0] },
       { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'queued', id: ids[1] },
-      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'dropped' },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'refused' },
       { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'replayed', id: ids[0] },
       { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'replay-failed', id: ids[1] },
       { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'dead-lettered', id: ids[1] },

@@ -152,7 +152,7 @@ describe('prometheusMetrics — scripted traffic', () => {
     expect([cached('fresh'), cached('stale'), cached('miss')]).toEqual([1, 3, 0]);
     const queue = (action: string) =>
       sample(text, 'breakwater_queue_events_total', { policy: 'mail', kind: 'queueForLater', action });
-    expect(['queued', 'dropped', 'replayed', 'replay-failed', 'dead-lettered'].map(queue)).toEqual([
+    expect(['queued', 'refused', 'replayed', 'replay-failed', 'dead-lettered'].map(queue)).toEqual([
       1, 1, 1, 0, 0,
     ]);
     expect(text).toContain('# TYPE breakwater_cache_answers_total counter');

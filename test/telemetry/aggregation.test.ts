@@ -272,7 +272,7 @@ describe('PolicyCounts', () => {
     expect(counts).toEqual({
       'timeout:db': { timeouts: 1 },
       'fallback:default': { fallbacks: 1 },
-      'queueForLater:mail': { queued: 0, dropped: 0, replayed: 0, 'replay-failed': 0, 'dead-lettered': 1 },
+      'queueForLater:mail': { queued: 0, refused: 0, replayed: 0, 'replay-failed': 0, 'dead-lettered': 1 },
       'bulkhead:pool': { rejected: 1, queued: 0, dequeued: 0 },
       'staleCache:prices': { fresh: 1, stale: 2, miss: 0 },
       'retry:r': { retries: 1 },
