@@ -119,13 +119,14 @@ end
 
 -- Which configuration owns the record.
 local refused = false
+local tookOver = false
 if scfg ~= cfg then
   local owner = cOn and tonumber(redis.call('ZSCORE', C, scfg))
   if owner and owner > now then
     refused = true
   else
     -- The owner's instances are gone: this configuration takes over, with fresh counts.
-    scfg = cfg; dirty = true
+    scfg = cfg; dirty = true; tookOver = true
     redis.call('DEL', W, I); wOn = false; iOn = false
   end
 end
@@ -133,15 +134,16 @@ if not refused then
   -- Bounds that only the owner's configuration gives: its longest open period, its window.
   if st == 'open' and untl > now + maxOpen then
     untl = now + maxOpen; dirty = true
-    if not fixed[S] then repaired[#repaired + 1] = S; fixed[S] = true end
+    if not tookOver and not fixed[S] then repaired[#repaired + 1] = S; fixed[S] = true end
   end
   if wOn and wTtl > 2 * windowMs then fix(W); wOn = false end
   if iOn and iTtl > 2 * windowMs then fix(I); iOn = false end
 end
-if redis.call('ZADD', C, now + cfgMs, cfg) == 1 then redis.call('ZREMRANGEBYSCORE', C, '-inf', now) end
+redis.call('ZADD', C, now + cfgMs, cfg)
+redis.call('ZREMRANGEBYSCORE', C, '-inf', now)
 redis.call('PEXPIRE', C, stateTtl)
 local mismatch = 0
-if redis.call('ZCOUNT', C, '(' .. now, '+inf') > 1 then mismatch = 1 end
+if redis.call('ZCARD', C) > 1 then mismatch = 1 end
 
 if pOn then
   redis.call('ZREMRANGEBYSCORE', P, '-inf', now)
