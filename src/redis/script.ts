@@ -70,29 +70,35 @@ local function check(k, want)
   if t ~= want or ttl < 0 then fix(k); return false end
   return ttl
 end
-local wTtl = check(W, 'hash')
-local iTtl = check(I, 'hash')
+local wTtl, iTtl, pOn = false, false, false
+local present = redis.call('EXISTS', W, I, P)
+if present > 0 then
+  wTtl = check(W, 'hash')
+  if wTtl then present = present - 1 end
+  if present > 0 then iTtl = check(I, 'hash') end
+  if iTtl then present = present - 1 end
+  if present > 0 then pOn = check(P, 'zset') ~= false end
+end
 local wOn = wTtl ~= false
 local iOn = iTtl ~= false
-local pOn = check(P, 'zset') ~= false
-local cOn = check(C, 'zset') ~= false
 
 local st, gen, epoch, untl, ok, opens, scfg
 local dirty = false
-local sType = redis.call('TYPE', S)['ok']
-if sType == 'hash' then
-  local h = redis.call('HMGET', S, 'st', 'gen', 'epoch', 'until', 'ok', 'opens', 'cfg')
+local sOk = false
+local h = redis.pcall('HMGET', S, 'st', 'gen', 'epoch', 'until', 'ok', 'opens', 'cfg')
+if h['err'] then
+  fix(S)
+elseif h[1] then
   st = h[1]; gen = tonumber(h[2]); epoch = h[3]; untl = tonumber(h[4]); ok = tonumber(h[5]); opens = tonumber(h[6]); scfg = h[7]
-  if not (STATES[st] and int(gen, MAXINT) and type(epoch) == 'string' and #epoch <= 64
+  sOk = STATES[st] and int(gen, MAXINT) and type(epoch) == 'string' and #epoch <= 64
       and string.match(epoch, '^[%d.]+$') and untl ~= nil and untl >= 0 and untl <= now + MAXMS
       and int(ok, MAXMS) and int(opens, 100000) and type(scfg) == 'string' and #scfg <= 1024
-      and redis.call('HLEN', S) <= 8) then
-    fix(S); sType = 'none'
-  end
-elseif sType ~= 'none' then
-  fix(S); sType = 'none'
+      and redis.call('HLEN', S) <= 8
+  if not sOk then fix(S) end
+elseif redis.call('EXISTS', S) == 1 then
+  fix(S) -- a hash without our fields
 end
-if sType == 'none' then
+if not sOk then
   st = 'closed'; gen = 0; epoch = fresh; untl = 0; ok = 0; opens = 0; scfg = cfg; dirty = true
   if fixed[S] then
     -- Rebuilt from the caller's view, so the instances that share it see no change.
@@ -117,11 +123,24 @@ local function openFor(n)
   return now + d
 end
 
--- Which configuration owns the record.
+-- Which configurations are in use, and which one owns the record.
+if type(redis.pcall('ZADD', C, now + cfgMs, cfg)) == 'table' then
+  fix(C); redis.call('ZADD', C, now + cfgMs, cfg)
+end
+redis.call('PEXPIRE', C, stateTtl)
+local mismatch = 0
+if redis.call('ZCARD', C) > 1 then
+  redis.call('ZREMRANGEBYSCORE', C, '-inf', now)
+  -- An entry no instance can have made (beyond three of the longest sync intervals).
+  if redis.call('ZREMRANGEBYSCORE', C, '(' .. (now + 3 * MAXMS), '+inf') > 0 and not fixed[C] then
+    fixed[C] = true; repaired[#repaired + 1] = C
+  end
+  if redis.call('ZCARD', C) > 1 then mismatch = 1 end
+end
 local refused = false
 local tookOver = false
 if scfg ~= cfg then
-  local owner = cOn and tonumber(redis.call('ZSCORE', C, scfg))
+  local owner = tonumber(redis.call('ZSCORE', C, scfg))
   if owner and owner > now then
     refused = true
   else
@@ -139,11 +158,6 @@ if not refused then
   if wOn and wTtl > 2 * windowMs then fix(W); wOn = false end
   if iOn and iTtl > 2 * windowMs then fix(I); iOn = false end
 end
-redis.call('ZADD', C, now + cfgMs, cfg)
-redis.call('ZREMRANGEBYSCORE', C, '-inf', now)
-redis.call('PEXPIRE', C, stateTtl)
-local mismatch = 0
-if redis.call('ZCARD', C) > 1 then mismatch = 1 end
 
 if pOn then
   redis.call('ZREMRANGEBYSCORE', P, '-inf', now)

@@ -123,14 +123,17 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet keys holding garbage (%s)', (kin
     },
   );
 
-  it('state key without a TTL gets one back at the next sync', async () => {
-    const { i, clock, keys } = await start('open');
-    await admin.persist(keys.state);
-    expect(await admin.pttl(keys.state)).toBe(-1);
-    clock.advance(SYNC);
-    await i.fleet.adapter.command(['PING']); // answered after the sync sent before it
-    expect(await admin.pttl(keys.state)).toBeGreaterThan(0);
-  });
+  it.each(['state', 'configs'] as const)(
+    '%s key without a TTL gets one back at the next sync',
+    async (which) => {
+      const { i, clock, keys } = await start('open');
+      await admin.persist(keys[which]);
+      expect(await admin.pttl(keys[which])).toBe(-1);
+      clock.advance(SYNC);
+      await i.fleet.adapter.command(['PING']); // answered after the sync sent before it
+      expect(await admin.pttl(keys[which])).toBeGreaterThan(0);
+    },
+  );
 
   const otherGarbage: [
     string,
@@ -157,7 +160,7 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet keys holding garbage (%s)', (kin
       (r, k) => r.zadd(k, '1e300', 'far').then(() => r.pexpire(k, 60_000)),
     ],
     ['configs as a string', 'configs', (r, k) => r.set(k, 'garbage')],
-    ['configs without TTL', 'configs', (r, k) => r.persist(k)],
+    ['configs with an entry no instance can have made', 'configs', (r, k) => r.zadd(k, '1e300', 'garbage')],
   ];
 
   it.each(otherGarbage)('%s is repaired within one sync', async (_, which, corrupt) => {
