@@ -328,11 +328,14 @@ export class RedisFleetMember implements FleetMember {
     this.#healthy = false;
     this.#acquiring = false;
     this.#calls = this.#failures = this.#slow = this.#newFailures = 0;
-    // Keep honouring the fleet's last open period: seed the local breaker with it.
+    // Keep honouring the fleet's last open period: seed the local breaker with it (unless this
+    // instance was refused: that period was made with another configuration, never applied here).
     const now = this.#clock.now();
     const v = this.#view;
-    if (v.state === 'open' && v.untilLocal > now) this.#host.openLocally(v.untilLocal - now);
-    else if (v.state === 'isolated') this.#host.openLocally(this.#host.options.recoveryTimeout);
+    if (!this.#refused) {
+      if (v.state === 'open' && v.untilLocal > now) this.#host.openLocally(v.untilLocal - now);
+      else if (v.state === 'isolated') this.#host.openLocally(this.#host.options.recoveryTimeout);
+    }
     this.#emit('degraded', error);
     this.#reconnectTimer = this.#clock.setTimeout(this.#reconnect, this.#s.reconnectIntervalMs);
   }

@@ -296,6 +296,36 @@ describe.skipIf(!hasRedis)('two configurations under one breaker name', () => {
     }
     expect(mismatches(b)).toBe(settled);
   });
+
+  it('a refused instance that loses Redis does not take the owner open period with it', async () => {
+    const name = uniqueName('refused-degraded');
+    const clock = new FakeClock(1_000_000);
+    const fleetOptions = { minReporters: 1, syncIntervalMs: SYNC, deadlineMs: 60_000 };
+    const base = { name, clock, failureThreshold: 1, timeout: false as const };
+    const a = await instance('ioredis', server.port, { ...base, recoveryTimeout: 600_000 }, fleetOptions);
+    open.push(a);
+    await waitFor(() => a.breaker.fleet?.state === 'closed', 3_000, 'a synced');
+    const b = await instance('ioredis', server.port, { ...base, recoveryTimeout: 5_000 }, fleetOptions);
+    open.push(b);
+    await waitFor(() => mismatches(b) === 1, 3_000, 'b refused');
+    await fail(a.breaker, 1);
+    clock.advance(40);
+    await waitFor(() => a.breaker.fleet?.state === 'open', 3_000, 'fleet open');
+    clock.advance(SYNC);
+    await waitFor(() => b.breaker.fleet?.state === 'open', 3_000, 'b sees it');
+    await server.stop();
+    await waitFor(
+      () => {
+        clock.advance(SYNC);
+        return b.events.some((e) => e.kind === 'degraded');
+      },
+      5_000,
+      'b degraded',
+    );
+    expect(b.breaker.state).toBe('closed');
+    await expect(b.breaker.execute(async () => 'ran')).resolves.toBe('ran');
+    await server.resume();
+  });
 });
 
 function fleetKeysOf(i: Instance, name: string): string {
