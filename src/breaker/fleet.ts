@@ -36,9 +36,12 @@ export interface FleetEvent {
    * `degraded`: the store failed repeatedly, the breaker runs on local state alone.
    * `restored`: the store answers again. `transition`: the fleet's state changed.
    * `regression`: the store's state went back (data lost in the store) and was accepted.
-   * `config-mismatch`: another instance uses different thresholds for this breaker.
+   * `config-mismatch`: instances use different thresholds for this breaker (reported on every
+   * instance, about once per sync interval, while it lasts; `healthy` is false on the instances
+   * whose configuration was refused). `repaired`: keys of this breaker held garbage and were
+   * rewritten (`keys`).
    */
-  readonly kind: 'degraded' | 'restored' | 'transition' | 'regression' | 'config-mismatch';
+  readonly kind: 'degraded' | 'restored' | 'transition' | 'regression' | 'config-mismatch' | 'repaired';
   /** The fleet's state after the event. */
   readonly state: FleetState;
   /** The fleet's generation after the event (`-1` while unknown). */
@@ -47,11 +50,16 @@ export interface FleetEvent {
   readonly healthy: boolean;
   /** The store error that caused a `degraded` event, if any. */
   readonly error?: unknown;
+  /** The keys a `repaired` event rewrote. */
+  readonly keys?: readonly string[];
 }
 
 /** The public face of a breaker's fleet attachment: `breaker.fleet`. */
 export interface FleetHandle {
-  /** False while degraded (the store is unreachable or too slow): the breaker is local-only. */
+  /**
+   * False while the breaker is local-only: degraded (the store is unreachable or too slow), or
+   * refused because another configuration owns the fleet record (`config-mismatch`).
+   */
   readonly healthy: boolean;
   /** The fleet's state as last seen (`unknown` before the store first answered). */
   readonly state: FleetState;

@@ -37,8 +37,12 @@ export interface FleetReply {
   readonly now: number;
   /** flush: the counts were applied; acquire: the lease was granted; report: the result counted. */
   readonly flag: boolean;
-  /** The stored thresholds differ from this instance's. */
+  /** More than one configuration (thresholds, window, open period) is in use for this breaker. */
   readonly mismatch: boolean;
+  /** This instance's configuration is not the one that owns the record: nothing it sent was applied. */
+  readonly refused: boolean;
+  /** Keys found corrupt (wrong type, unparsable or out-of-range fields, no TTL) and repaired. */
+  readonly repaired: readonly string[];
   /** Local clock when the call was sent and when the reply arrived. */
   readonly sentAt: number;
   readonly receivedAt: number;
@@ -89,7 +93,7 @@ const STATES: readonly StoredState[] = ['closed', 'open', 'half_open', 'forced_o
 
 /** Parses a raw reply; throws on anything unexpected (a store error like any other). */
 export function parseReply(raw: unknown, sentAt: number, receivedAt: number): FleetReply {
-  if (!Array.isArray(raw) || raw.length < 8) throw new Error('breakwater/redis: unexpected script reply');
+  if (!Array.isArray(raw) || raw.length < 10) throw new Error('breakwater/redis: unexpected script reply');
   const at = (k: number): string => String(raw[k]);
   const st = at(0);
   if (!STATES.includes(st as StoredState)) throw new Error(`breakwater/redis: unexpected state ${st}`);
@@ -101,6 +105,8 @@ export function parseReply(raw: unknown, sentAt: number, receivedAt: number): Fl
     now: Number(at(4)),
     flag: at(5) === '1',
     mismatch: at(6) === '1',
+    refused: at(8) === '1',
+    repaired: Array.isArray(raw[9]) ? (raw[9] as unknown[]).map(String) : [],
     sentAt,
     receivedAt,
   };
@@ -112,15 +118,22 @@ export class FleetScript {
   readonly #keys: readonly string[];
   readonly #head: readonly string[];
 
-  constructor(adapter: RedisAdapter, keys: FleetKeys, rule: FleetRule) {
+  /**
+   * `configMs`: how long this instance's configuration counts as in use after each call (it
+   * calls at least once per sync interval while attached).
+   */
+  constructor(adapter: RedisAdapter, keys: FleetKeys, rule: FleetRule, configMs = 15_000) {
     this.#adapter = adapter;
-    this.#keys = [keys.state, keys.window, keys.reporters, keys.leases];
-    this.#head = [keys.channel, ...ruleArgs(rule)];
+    this.#keys = [keys.state, keys.window, keys.reporters, keys.leases, keys.configs];
+    this.#head = [keys.channel, ...ruleArgs(rule), String(Math.ceil(configMs))];
   }
 
-  /** Sends one operation; `now` (Redis ms) replaces Redis `TIME`, for the model test only. */
-  raw(op: FleetOp, args: readonly (string | number)[], now?: number): Promise<unknown> {
-    const argv = [op, now === undefined ? '' : String(now), ...this.#head, ...args.map(String)];
+  /**
+   * Sends one operation; `now` (Redis ms) replaces Redis `TIME`, for the model test only. `view`
+   * (`st|gen|epoch|until`, until in Redis ms) is what a corrupt state key is rebuilt from.
+   */
+  raw(op: FleetOp, args: readonly (string | number)[], now?: number, view = ''): Promise<unknown> {
+    const argv = [op, now === undefined ? '' : String(now), ...this.#head, view, ...args.map(String)];
     return this.#adapter.evalScript(FLEET_SCRIPT, FLEET_SCRIPT_SHA, this.#keys, argv);
   }
 
@@ -130,9 +143,10 @@ export class FleetScript {
     args: readonly (string | number)[],
     clock: Clock,
     deadlineMs: number,
+    view = '',
   ): Promise<FleetReply> {
     const sentAt = clock.now();
-    const raw = await withDeadline(this.raw(op, args), deadlineMs, clock, `fleet ${op}`);
+    const raw = await withDeadline(this.raw(op, args, undefined, view), deadlineMs, clock, `fleet ${op}`);
     return parseReply(raw, sentAt, clock.now());
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Key names of one fleet breaker. Every key and the channel share one Cluster hash tag (the
  * escaped breaker name inside `{}`), sit under a versioned prefix, and carry a fixed suffix:
- * `<prefix>:v1:{<name>}:s` (state), `:w` (window), `:i` (reporters), `:p` (leases), `:ev` (channel).
+ * `<prefix>:v1:{<name>}:s` (state), `:w` (window), `:i` (reporters), `:p` (leases), `:c`
+ * (configurations seen), `:ev` (channel).
  */
 
 /** The schema version in every key; a change of layout bumps it. */
@@ -13,6 +14,8 @@ export interface FleetKeys {
   readonly window: string;
   readonly reporters: string;
   readonly leases: string;
+  /** The configurations of the instances seen recently (a zset of expiries). */
+  readonly configs: string;
   readonly channel: string;
   /** The hash tag, braces included. */
   readonly tag: string;
@@ -35,6 +38,7 @@ export function fleetKeys(prefix: string, name: string): FleetKeys {
     window: `${base}:w`,
     reporters: `${base}:i`,
     leases: `${base}:p`,
+    configs: `${base}:c`,
     channel: `${base}:ev`,
     tag,
   };

@@ -63,6 +63,15 @@ interface View {
   readonly untilLocal: number;
 }
 
+/** Fleet state → stored state, for the view a corrupt state key is rebuilt from. */
+const STORED: Readonly<Record<FleetState, StoredState | ''>> = {
+  closed: 'closed',
+  open: 'open',
+  'half-open': 'half_open',
+  isolated: 'forced_open',
+  unknown: '',
+};
+
 const UNKNOWN: View = { state: 'unknown', gen: -1, epoch: undefined, untilLocal: 0 };
 
 /** See the module comment. */
@@ -91,7 +100,9 @@ export class RedisFleetMember implements FleetMember {
   #lastAcquireAt = -Infinity;
   #leaseSeq = 0;
   #regression: { epoch: string; gen: number } | undefined;
-  #mismatchReported = false;
+  /** This instance's configuration does not own the fleet record: local-only until it does. */
+  #refused = false;
+  #lastMismatchAt = -Infinity;
   #flushTimer: TimerHandle = undefined;
   #syncTimer: TimerHandle = undefined;
   #reconnectTimer: TimerHandle = undefined;
@@ -107,8 +118,9 @@ export class RedisFleetMember implements FleetMember {
     this.sync();
   }
 
+  /** False while degraded, or while refused for a configuration mismatch: local-only either way. */
   get healthy(): boolean {
-    return this.#healthy;
+    return this.#healthy && !this.#refused;
   }
   get state(): FleetState {
     return this.#view.state;
@@ -119,7 +131,7 @@ export class RedisFleetMember implements FleetMember {
 
   admit(now: number): number {
     const v = this.#view;
-    if (!this.#healthy) return v.gen;
+    if (!this.#healthy || this.#refused) return v.gen;
     switch (v.state) {
       case 'open':
         return now < v.untilLocal ? FLEET_REJECT : FLEET_PROBE;
@@ -134,7 +146,9 @@ export class RedisFleetMember implements FleetMember {
 
   get ticket(): number {
     const v = this.#view;
-    return !this.#healthy || v.state === 'closed' || v.state === 'unknown' ? v.gen : FLEET_CHECK;
+    return !this.#healthy || this.#refused || v.state === 'closed' || v.state === 'unknown'
+      ? v.gen
+      : FLEET_CHECK;
   }
 
   retryAfterMs(now: number): number {
@@ -144,7 +158,7 @@ export class RedisFleetMember implements FleetMember {
   }
 
   record(ticket: number, failure: boolean, slow: boolean): void {
-    if (!this.#healthy || this.#closed) return;
+    if (!this.#healthy || this.#closed || this.#refused) return;
     if (ticket !== this.#batchGen) {
       if (this.#calls !== 0) return; // a late outcome from another generation: the script would drop it
       this.#batchGen = ticket;
@@ -210,7 +224,7 @@ export class RedisFleetMember implements FleetMember {
 
   /** Operator action for the whole fleet: `isolate`, `reset` or `release`. Resolves the new state. */
   async force(action: 'isolate' | 'reset' | 'release'): Promise<FleetState> {
-    const reply = await this.#script.run('force', [action], this.#clock, this.#s.deadlineMs);
+    const reply = await this.#script.run('force', [action], this.#clock, this.#s.deadlineMs, this.#viewArg());
     this.#apply(reply, false);
     return this.#view.state;
   }
@@ -237,7 +251,7 @@ export class RedisFleetMember implements FleetMember {
 
   /** One script call; resolves the reply, or `undefined` after a store error (counted). */
   #call(op: FleetOp, args: readonly (string | number)[]): Promise<FleetReply | undefined> {
-    return this.#script.run(op, args, this.#clock, this.#s.deadlineMs).then(
+    return this.#script.run(op, args, this.#clock, this.#s.deadlineMs, this.#viewArg()).then(
       (reply) => {
         if (this.#closed || !this.#healthy) return undefined;
         this.#errors = 0;
@@ -269,8 +283,15 @@ export class RedisFleetMember implements FleetMember {
       untilLocal: reply.until - this.#offset,
     };
     const v = this.#view;
-    if (reply.mismatch && !this.#mismatchReported) {
-      this.#mismatchReported = true;
+    if (reply.refused !== this.#refused) {
+      this.#refused = reply.refused;
+      if (reply.refused) this.#calls = this.#failures = this.#slow = this.#newFailures = 0;
+    }
+    if (reply.repaired.length > 0) this.#emit('repaired', undefined, reply.repaired);
+    // Reported on every instance, about once per sync interval, while the mismatch lasts.
+    if (!reply.mismatch) this.#lastMismatchAt = -Infinity;
+    else if (reply.receivedAt - this.#lastMismatchAt >= this.#s.syncIntervalMs * 0.9) {
+      this.#lastMismatchAt = reply.receivedAt;
       this.#emit('config-mismatch');
     }
     if (v.epoch === undefined || (reply.epoch === v.epoch && reply.gen >= v.gen)) {
@@ -307,11 +328,14 @@ export class RedisFleetMember implements FleetMember {
     this.#healthy = false;
     this.#acquiring = false;
     this.#calls = this.#failures = this.#slow = this.#newFailures = 0;
-    // Keep honouring the fleet's last open period: seed the local breaker with it.
+    // Keep honouring the fleet's last open period: seed the local breaker with it (unless this
+    // instance was refused: that period was made with another configuration, never applied here).
     const now = this.#clock.now();
     const v = this.#view;
-    if (v.state === 'open' && v.untilLocal > now) this.#host.openLocally(v.untilLocal - now);
-    else if (v.state === 'isolated') this.#host.openLocally(this.#host.options.recoveryTimeout);
+    if (!this.#refused) {
+      if (v.state === 'open' && v.untilLocal > now) this.#host.openLocally(v.untilLocal - now);
+      else if (v.state === 'isolated') this.#host.openLocally(this.#host.options.recoveryTimeout);
+    }
     this.#emit('degraded', error);
     this.#reconnectTimer = this.#clock.setTimeout(this.#reconnect, this.#s.reconnectIntervalMs);
   }
@@ -321,7 +345,7 @@ export class RedisFleetMember implements FleetMember {
     if (this.#closed) return;
     const clock = this.#clock;
     withDeadline(this.#ctx.adapter.command(['PING']), this.#s.deadlineMs, clock, 'fleet ping')
-      .then(() => this.#script.run('sync', [], clock, this.#s.deadlineMs))
+      .then(() => this.#script.run('sync', [], clock, this.#s.deadlineMs, this.#viewArg()))
       .then(
         (reply) => {
           if (this.#closed) return;
@@ -337,6 +361,14 @@ export class RedisFleetMember implements FleetMember {
       );
   };
 
+  /** The view a corrupt state key is rebuilt from: `st|gen|epoch|until` (Redis ms), or ''. */
+  #viewArg(): string {
+    const v = this.#view;
+    if (v.epoch === undefined) return '';
+    const until = v.state === 'open' ? Math.max(0, Math.round(v.untilLocal + this.#offset)) : 0;
+    return `${STORED[v.state]}|${v.gen}|${v.epoch}|${until}`;
+  }
+
   #armSync(): void {
     this.#syncTimer = this.#clock.setTimeout(this.#onSyncTimer, this.#s.syncIntervalMs);
   }
@@ -347,14 +379,15 @@ export class RedisFleetMember implements FleetMember {
     this.#armSync();
   };
 
-  #emit(kind: FleetEvent['kind'], error?: unknown): void {
+  #emit(kind: FleetEvent['kind'], error?: unknown, keys?: readonly string[]): void {
     const v = this.#view;
     const event: FleetEvent = {
       kind,
       state: v.state,
       generation: v.gen,
-      healthy: this.#healthy,
+      healthy: this.healthy,
       ...(error === undefined ? {} : { error }),
+      ...(keys === undefined ? {} : { keys }),
     };
     this.#host.report(event);
   }

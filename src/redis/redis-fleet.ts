@@ -230,7 +230,9 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
       const o = host.options;
       const leaseMs = r.leaseMs ?? (o.timeout === false ? 30_000 : Math.ceil(o.timeout) + 1_000);
       const keys = fleetKeys(r.prefix, host.name);
-      const script = new FleetScript(adapter, keys, ruleOf(o, r));
+      // Each member calls at least once per sync interval; its configuration counts as in use
+      // for three of them.
+      const script = new FleetScript(adapter, keys, ruleOf(o, r), 3 * r.settings.syncIntervalMs);
       const member = new RedisFleetMember(
         host,
         { adapter, instanceId, settings: { ...r.settings, leaseMs }, detach },

@@ -17,6 +17,8 @@ export interface RegistryEvents {
    * The registry was full of breakers it may not evict (open, half-open, manually held, or with
    * calls in flight), so `get(key)` returned a working breaker that is **not** registered: the
    * next `get(key)` creates another one. Frequent overflows mean `maxBreakers` is too small.
+   * Such a breaker is local-only: it is never attached to a fleet (`localOnly` is true when the
+   * registry's breakers would otherwise have joined one).
    */
-  overflow: { readonly key: string; readonly breaker: CircuitBreaker };
+  overflow: { readonly key: string; readonly breaker: CircuitBreaker; readonly localOnly: boolean };
 }

@@ -32,7 +32,8 @@ const EVICTION_SCAN = 64;
  *
  * Overflow. When no evictable breaker is found, `get` returns a working breaker that is not
  * registered and emits `overflow`: `size` never exceeds `maxBreakers`, at the price that calls
- * for that key are not counted together until room frees up.
+ * for that key are not counted together until room frees up. An overflow breaker is local-only:
+ * it never joins the `fleet` of the defaults (nothing would ever detach it).
  *
  * Call `get(key)` for each call rather than keeping the breaker: a `get` is what keeps it alive.
  *
@@ -46,6 +47,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
   readonly #events = new Emitter<RegistryEvents>('BreakerRegistry');
   readonly #sweepEvery: number;
   #nextSweep: number;
+  #warnedLocalOnly = false;
 
   constructor(options: BreakerRegistryOptions = {}) {
     this.#o = resolveRegistryOptions(options);
@@ -73,11 +75,8 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
       entries.set(key, entry);
       return entry.breaker;
     }
-    const breaker = this.#create(key);
-    if (entries.size >= this.#o.maxBreakers && !this.#evictForRoom()) {
-      if (this.#events.has('overflow')) this.#events.emit('overflow', { key, breaker });
-      return breaker;
-    }
+    if (entries.size >= this.#o.maxBreakers && !this.#evictForRoom()) return this.#overflow(key);
+    const breaker = this.#create(key, this.#o.defaults);
     entries.set(key, { breaker, lastUsed: now });
     if (this.#events.has('added')) this.#events.emit('added', { key, breaker });
     return breaker;
@@ -145,10 +144,34 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     return this.#events.on(event, listener);
   }
 
-  #create(key: string): CircuitBreaker {
+  /**
+   * A breaker for `key` that is not registered. It never joins the defaults' fleet: nothing would
+   * ever detach it, so each one would hold a subscription and sync timers for good.
+   */
+  #overflow(key: string): CircuitBreaker {
+    const { fleet, ...local } = this.#o.defaults;
+    const breaker = this.#create(key, local);
+    const attached = breaker.fleet;
+    // A `create` that attaches a fleet of its own is detached too.
+    if (attached !== undefined) void attached.close().catch(() => undefined);
+    const localOnly = fleet !== undefined || attached !== undefined;
+    if (this.#events.has('overflow')) this.#events.emit('overflow', { key, breaker, localOnly });
+    else if (localOnly && !this.#warnedLocalOnly) {
+      this.#warnedLocalOnly = true;
+      process.emitWarning(
+        `BreakerRegistry: the registry is full (maxBreakers ${this.#o.maxBreakers}) of breakers it may not evict; ` +
+          `the breaker for "${key}" and further overflow breakers are local-only (not attached to the fleet). ` +
+          "Listen for 'overflow' or raise maxBreakers.",
+        { type: 'BreakwaterRegistryWarning' },
+      );
+    }
+    return breaker;
+  }
+
+  #create(key: string, defaults: ResolvedRegistryOptions['defaults']): CircuitBreaker {
     const o = this.#o;
     const name = o.prefix === undefined ? key : `${o.prefix}:${key}`;
-    const options = { ...o.defaults, name, clock: o.defaults.clock ?? o.clock };
+    const options = { ...defaults, name, clock: defaults.clock ?? o.clock };
     if (o.create === undefined) return new CircuitBreaker(options);
     const breaker = o.create(key, options);
     if (!isBreaker(breaker)) {

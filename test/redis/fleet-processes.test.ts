@@ -199,6 +199,44 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     }
   });
 
+  it('config — processes with another recovery time run on their own, every process reports the mismatch', async () => {
+    dep.mode = 'fail';
+    const fleet = { minReporters: 1, syncIntervalMs: 300 };
+    const owners = await startWorkers(
+      2,
+      base('ioredis', 'mixed', { failureThreshold: 3, recoveryTimeout: 600_000 }, fleet),
+    );
+    await waitFor(() => owners.every((w) => w.fleet.length > 0), 3_000, 'the owners synced');
+    const [other] = await startWorkers(
+      1,
+      base('node-redis', 'mixed', { failureThreshold: 3, recoveryTimeout: 5_000 }, fleet),
+    );
+    const all = [...owners, other!];
+    for (const w of all) w.send({ type: 'go', depPort, rate: 20 });
+    const mismatches = (w: Worker) => w.fleet.filter((n) => n.kind === 'config-mismatch');
+    await waitFor(() => all.every((w) => mismatches(w).length >= 3), 5_000, 'three reports on every process');
+    await waitFor(() => owners.every((w) => w.firstSaw('open') !== undefined), 3_000, 'the fleet open');
+    await waitFor(
+      () => other!.local.some((l) => l.to === 'open'),
+      3_000,
+      'the other process opens on its own',
+    );
+    const admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+    await admin.connect();
+    const [secs] = await admin.time();
+    const left = Number(await admin.hget('bw:v1:{mixed}:s', 'until')) - Number(secs) * 1_000;
+    admin.disconnect();
+    await stopWorkers(all);
+    expect(left).toBeGreaterThan(590_000); // the owners' open period, not the other's 5 s
+    for (const w of owners) expect(mismatches(w).every((n) => n.healthy)).toBe(true);
+    expect(mismatches(other!).every((n) => !n.healthy)).toBe(true); // refused: local-only
+    expect(other!.local.filter((l) => l.to === 'open').every((l) => l.reason !== 'fleet')).toBe(true);
+    for (const w of all) {
+      expect(w.report!.counts.other).toBe(0);
+      expect(w.report!.unhandled).toBe(0);
+    }
+  });
+
   it('degraded — Redis killed and restarted mid-run fails no call and the fleet recovers', async () => {
     dep.mode = 'ok';
     const workers = await startWorkers(
