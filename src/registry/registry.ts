@@ -32,8 +32,9 @@ const EVICTION_SCAN = 64;
  *
  * Overflow. When no evictable breaker is found, `get` returns a working breaker that is not
  * registered and emits `overflow`: `size` never exceeds `maxBreakers`, at the price that calls
- * for that key are not counted together until room frees up. An overflow breaker is local-only:
- * it never joins the `fleet` of the defaults (nothing would ever detach it).
+ * for that key are not counted together until room frees up. An overflow breaker is local-only
+ * and unreported: it joins neither the `fleet` nor the `telemetry` stream of the defaults (nothing
+ * would ever detach it, and its name, the key's, would collide with the key's registered breaker).
  *
  * Call `get(key)` for each call rather than keeping the breaker: a `get` is what keeps it alive.
  *
@@ -146,11 +147,14 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
 
   /**
    * A breaker for `key` that is not registered. It never joins the defaults' fleet: nothing would
-   * ever detach it, so each one would hold a subscription and sync timers for good.
+   * ever detach it, so each one would hold a subscription and sync timers for good. Nor their
+   * telemetry stream: names are identities there, and the key's registered breaker may come back.
    */
   #overflow(key: string): CircuitBreaker {
-    const { fleet, ...local } = this.#o.defaults;
+    const { fleet, telemetry, ...local } = this.#o.defaults;
     const breaker = this.#create(key, local);
+    // A `create` that reports into the defaults' stream anyway leaves it again.
+    telemetry?.unregister(breaker);
     const attached = breaker.fleet;
     // A `create` that attaches a fleet of its own is detached too.
     if (attached !== undefined) void attached.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../src/index.js';
+import { CircuitBreaker, Telemetry } from '../../src/index.js';
 import { BreakerRegistry, type EvictionReason } from '../../src/registry/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 
@@ -199,6 +199,26 @@ describe('BreakerRegistry', () => {
     expect(registry.get('c')).toBeInstanceOf(CircuitBreaker);
     expect(registry.has('c')).toBe(true);
     expect(registry.has('a')).toBe(false);
+  });
+
+  it('maxBreakers — overflow breakers stay off the telemetry stream, so the key can come back under its name', async () => {
+    const clock = new FakeClock();
+    const telemetry = new Telemetry();
+    const registry = new BreakerRegistry({
+      clock,
+      maxBreakers: 2,
+      defaults: { failureThreshold: 1, telemetry },
+    });
+    await trip(registry.get('a'));
+    await trip(registry.get('b'));
+    const extras = [registry.get('c'), registry.get('c')]; // both alive: no name collision
+    expect(extras[0]).not.toBe(extras[1]);
+    expect(telemetry.sources().map((s) => s.name)).toEqual(['a', 'b']);
+    registry.get('a').reset(); // room again: the registered 'c' takes its name on the stream
+    const c = registry.get('c');
+    expect(registry.has('c')).toBe(true);
+    expect(telemetry.sources().map((s) => s.name)).toEqual(['b', 'c']);
+    expect([c, ...extras].map((b) => b.name)).toEqual(['c', 'c', 'c']);
   });
 
   it('idleTtl — evicts breakers unused for idleTtl, lazily, and keeps used ones', () => {
