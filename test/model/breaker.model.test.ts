@@ -213,6 +213,16 @@ const MUST_SEE = [
 /** What the mixed mode must reach besides (a read after every step rolls the window in time). */
 const MUST_SEE_MIXED = ['success filed in an older bucket'];
 
+// MODEL_SEED and MODEL_PATH replay a reported failure (the `seed` and `path` fast-check prints).
+const REPLAY =
+  process.env.MODEL_SEED === undefined
+    ? {}
+    : {
+        seed: Number(process.env.MODEL_SEED),
+        ...(process.env.MODEL_PATH === undefined ? {} : { path: process.env.MODEL_PATH }),
+        endOnFailure: true,
+      };
+
 const MODES: readonly Mode[] = ['observed', 'unobserved', 'mixed'];
 
 describe('CircuitBreaker — reference model (DESIGN section 1)', () => {
@@ -237,12 +247,18 @@ describe('CircuitBreaker — reference model (DESIGN section 1)', () => {
               }
             },
           ),
-          { numRuns: RUNS },
+          { numRuns: RUNS, ...REPLAY },
         );
         if (process.env.MODEL_VERBOSE !== undefined) {
           console.log(`${mode}:\n${[...seen].map(([what, n]) => `  ${what}: ${n}`).join('\n')}`);
         }
-        const must = mode === 'mixed' ? [...MUST_SEE, ...MUST_SEE_MIXED] : MUST_SEE;
+        // A replay runs one case: it shows that case, not coverage.
+        const must =
+          process.env.MODEL_SEED !== undefined
+            ? []
+            : mode === 'mixed'
+              ? [...MUST_SEE, ...MUST_SEE_MIXED]
+              : MUST_SEE;
         const rare = must.filter((what) => (seen.get(what) ?? 0) < Math.min(10, RUNS / 100));
         expect(rare, 'situations the random runs reached too rarely').toEqual([]);
       },

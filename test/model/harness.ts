@@ -304,6 +304,7 @@ export class Harness {
 
   /** Runs one command on both sides, lets promises settle, then compares what callers see. */
   async step(cmd: Command): Promise<void> {
+    if (this.#mode === 'observed' && this.#step === 0) this.check(); // read before anything happens, too
     this.log.push(JSON.stringify(cmd));
     this.#apply(cmd);
     await settle();
