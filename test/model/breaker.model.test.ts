@@ -63,7 +63,7 @@ const configArb: fc.Arbitrary<HarnessConfig> = fc
     failureThresholdGiven: fc.boolean(),
     fallback: fc.boolean(),
     initialState: fc.option(snapshotArb, { nil: undefined, freq: 4 }),
-    fleet: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, fc.constant(true)),
+    fleet: fc.boolean(),
     listening: fc.constantFrom<Listening>('none', 'none', 'transitions', 'all', 'telemetry'),
     // `untimed`: calls take the closed lane that skips the clock (no timeout, no rule that
     // successes move, nobody timing outcomes); `rates`: a rate rule alone.
