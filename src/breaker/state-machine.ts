@@ -220,18 +220,26 @@ export class BreakerMachine {
     if (generation === this.generation && s.name === 'half-open') removeProbe(s.probes, start);
   }
 
-  /** Manual actions. Each is a transition (new generation) unless the breaker is already there. */
+  /**
+   * Manual actions. Each is a transition (new generation) unless the breaker is already there. A
+   * transition that fell due before the action (open → half-open, a probe deadline) happens first,
+   * so the action leaves the state the breaker is in now, not a stale one.
+   */
   isolate(now: number): void {
+    this.#catchUp(now);
     if (this.#state.name !== 'isolated') this.#transition({ name: 'isolated' }, 'isolate', now);
   }
   disable(now: number): void {
+    this.#catchUp(now);
     if (this.#state.name !== 'disabled') this.#transition({ name: 'disabled' }, 'disable', now);
   }
   metricsOnly(now: number): void {
+    this.#catchUp(now);
     if (this.#state.name !== 'metrics-only') this.#transition({ name: 'metrics-only' }, 'metrics-only', now);
   }
   /** Back to a fresh `closed` from any state: new generation, empty window, backoff reset. */
   reset(now: number): void {
+    this.#catchUp(now);
     this.#transition(CLOSED, 'reset', now);
   }
 

@@ -71,3 +71,30 @@ describe('CircuitBreaker — probe deadline without timeouts', () => {
     expect(h.breaker.stats).toMatchObject({ state: 'open', generation: generation + 1 });
   });
 });
+
+describe('CircuitBreaker — manual actions after an unread open period', () => {
+  const actions = ['isolate', 'disable', 'metricsOnly', 'reset'] as const;
+  const reached = { isolate: 'isolated', disable: 'disabled', metricsOnly: 'metrics-only', reset: 'closed' };
+  for (const action of actions) {
+    it(`${action} — the due open → half-open happens first: no stale "from: open", no generation skipped`, async () => {
+      const clock = new FakeClock();
+      const breaker = new CircuitBreaker({
+        clock,
+        failureThreshold: 1,
+        recoveryTimeout: 100,
+        timeout: false,
+      });
+      const changes: string[] = [];
+      breaker.on('stateChange', (e) => changes.push(`${e.from}>${e.to}:${e.reason}:${e.generation}`));
+      await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+      clock.advance(100); // the open period ends; nobody reads the breaker
+      breaker[action]();
+      expect(changes).toEqual([
+        'closed>open:failure-threshold:1',
+        'open>half-open:recovery-timeout:2',
+        `half-open>${reached[action]}:${action === 'metricsOnly' ? 'metrics-only' : action}:3`,
+      ]);
+      expect(breaker.stats.generation).toBe(3);
+    });
+  }
+});

@@ -22,7 +22,43 @@ export interface ModelConfig {
   readonly halfOpenRequests: number;
   readonly successThreshold: number;
   readonly timeout: number | false;
+  /** A `fallback` option answers rejections, counted failures and timeouts. */
+  readonly fallback?: boolean;
+  /** Start from this snapshot (`initialState`). */
+  readonly initialState?: ModelSnapshot;
+  /** A scripted fleet member is attached (`fleet` option). */
+  readonly fleet?: boolean;
 }
+
+/** A restorable state, as `toJSON()` gives it and `initialState` takes it. */
+export interface ModelSnapshot {
+  readonly state: ModelState;
+  readonly generation: number;
+  readonly openRemainingMs?: number;
+  readonly reopens: number;
+}
+
+/** The fleet as the scripted member reports it. */
+export interface ModelFleet {
+  state: 'closed' | 'open' | 'isolated';
+  healthy: boolean;
+  /** What the member answers for `retryAfterMs` while it refuses calls. */
+  retryAfterMs: number;
+}
+
+/** An event a listener or the telemetry stream receives for a call (channel-neutral). */
+export interface ModelEvent {
+  readonly ev: 'success' | 'failure' | 'timeout' | 'ignored' | 'rejected' | 'fallback';
+  readonly generation?: number | undefined;
+  readonly durationMs?: number;
+  readonly slow?: boolean;
+  readonly aborted?: boolean;
+  readonly state?: string;
+  readonly retryAfterMs?: number;
+}
+
+/** Generations start again at 0 after the largest safe integer. */
+const MAX_GENERATION = Number.MAX_SAFE_INTEGER;
 
 /** How a call must end, as far as its caller can see. */
 export type Answer =
@@ -31,10 +67,12 @@ export type Answer =
       readonly kind: 'rejected';
       readonly state: 'open' | 'half-open' | 'isolated';
       readonly retryAfterMs: number;
+      readonly source: 'local' | 'fleet';
+      readonly fallback: boolean; // the fallback answered, with the CircuitOpenError
     }
   | { readonly kind: 'value' } // the function's own result
-  | { readonly kind: 'thrown' } // the function's own error, untouched
-  | { readonly kind: 'timeout' }
+  | { readonly kind: 'thrown'; readonly fallback: boolean } // the function's own error (or the fallback's answer to it)
+  | { readonly kind: 'timeout'; readonly fallback: boolean }
   | { readonly kind: 'aborted' }; // the caller's abort reason
 
 interface Call {
@@ -52,13 +90,14 @@ interface Call {
 /** What the breaker must report after each step. */
 export interface ModelView {
   readonly state: ModelState;
+  readonly localState: ModelState;
   readonly generation: number;
   readonly retryAfterMs: number;
   readonly inFlight: number;
   readonly probesInFlight: number;
   readonly window: WindowCounts;
   readonly totals: Readonly<
-    Record<'calls' | 'successes' | 'failures' | 'timeouts' | 'ignored' | 'rejected', number>
+    Record<'calls' | 'successes' | 'failures' | 'timeouts' | 'ignored' | 'rejected' | 'fallbacks', number>
   >;
 }
 
@@ -76,15 +115,40 @@ export class ReferenceModel {
   readonly #window: ReferenceWindow;
   readonly #cfg: ModelConfig;
   readonly #random: () => number;
-  readonly totals = { calls: 0, successes: 0, failures: 0, timeouts: 0, ignored: 0, rejected: 0 };
+  readonly totals = {
+    calls: 0,
+    successes: 0,
+    failures: 0,
+    timeouts: 0,
+    ignored: 0,
+    rejected: 0,
+    fallbacks: 0,
+  };
   /** How often each interesting situation happened, so a test can show what it covered. */
   readonly seen = new Map<string, number>();
+  /** Call events (success, failure, …, rejected, fallback) in the order the model produced them. */
+  readonly events: ModelEvent[] = [];
+  /** Changes of the effective state, as `from>to reason g<generation>`. */
+  readonly transitions: string[] = [];
+  readonly fleet: ModelFleet = { state: 'closed', healthy: true, retryAfterMs: 0 };
+  /** The effective state last reported (see `#show`). */
+  #shown: ModelState;
 
   constructor(cfg: ModelConfig, random: () => number, now = 0) {
     this.#cfg = cfg;
     this.#random = random;
     this.now = now;
     this.#window = new ReferenceWindow(cfg.window);
+    const snap = cfg.initialState;
+    if (snap !== undefined) {
+      // The snapshot's state, generation and backoff; no window, no probes (DESIGN: snapshots).
+      this.state = snap.state;
+      this.generation = snap.generation;
+      this.#reopens = snap.reopens;
+      if (snap.state === 'open') this.#openUntil = now + (snap.openRemainingMs ?? cfg.recoveryTimeout);
+      this.#note(`restored ${snap.state}`);
+    }
+    this.#shown = this.state;
   }
 
   answer(id: number): Answer {
@@ -102,22 +166,39 @@ export class ReferenceModel {
       if (generation !== undefined) this.totals.calls++;
       return PENDING;
     };
-    const reject = (state: 'open' | 'half-open' | 'isolated', retryAfterMs: number): Answer => {
+    const reject = (
+      state: 'open' | 'half-open' | 'isolated',
+      retryAfterMs: number,
+      source: 'local' | 'fleet' = 'local',
+    ): Answer => {
       this.totals.rejected++;
-      const answer: Answer = { kind: 'rejected', state, retryAfterMs };
+      this.events.push({ ev: 'rejected', state, retryAfterMs });
+      const fallback = this.#fallback();
+      const answer: Answer = { kind: 'rejected', state, retryAfterMs, source, fallback };
       this.#calls.set(id, { id, start: now, generation: undefined, deadline: Infinity, abortable, answer });
       return answer;
     };
+    // With a fleet, a call the local breaker would admit is refused while the fleet refuses.
+    const imposed = this.#fleetImposes();
     switch (this.state) {
       case 'disabled': // pass through untouched: no admission, no timeout, nothing recorded
         return admit(undefined);
       case 'closed':
+        if (imposed !== undefined) {
+          this.#note(`fleet rejects (${imposed})`);
+          return reject(imposed, this.#fleetRetryAfterMs(), 'fleet');
+        }
+        return admit(this.generation);
       case 'metrics-only':
         return admit(this.generation);
       case 'half-open':
         if (this.#probes.size >= this.#cfg.halfOpenRequests) {
           this.#note('reject half-open');
           return reject('half-open', 0);
+        }
+        if (imposed !== undefined) {
+          this.#note('fleet rejects a local probe');
+          return reject(imposed, this.#fleetRetryAfterMs(), 'fleet');
         }
         this.#probes.add(id);
         return admit(this.generation);
@@ -137,6 +218,7 @@ export class ReferenceModel {
     if (call.generation === undefined) return;
     if (resultIsFailure) this.totals.failures++;
     else this.totals.successes++;
+    this.#event(resultIsFailure ? 'failure' : 'success', call);
     this.#outcome(call, resultIsFailure);
   }
 
@@ -145,14 +227,20 @@ export class ReferenceModel {
     this.#settleHeld(id);
     const call = this.#live(id);
     if (call === undefined) return;
-    call.answer = { kind: 'thrown' };
-    if (call.generation === undefined) return;
+    if (call.generation === undefined) {
+      call.answer = { kind: 'thrown', fallback: false }; // passed through: no fallback
+      return;
+    }
     if (ignored) {
+      call.answer = { kind: 'thrown', fallback: false };
       this.#note('ignored error');
       this.totals.ignored++;
+      this.#event('ignored', call, { aborted: false, slow: false });
       this.#release(call);
     } else {
       this.totals.failures++;
+      this.#event('failure', call);
+      call.answer = { kind: 'thrown', fallback: this.#fallback() };
       this.#outcome(call, true);
     }
   }
@@ -168,6 +256,7 @@ export class ReferenceModel {
     call.held = true;
     this.#note('abort');
     this.totals.ignored++;
+    this.#event('ignored', call, { aborted: true, slow: false });
   }
 
   /** The function of a call its caller aborted settles: the permit is released, nothing counted. */
@@ -191,18 +280,72 @@ export class ReferenceModel {
     this.now = target;
   }
 
+  // Manual actions act on the state at this moment: what fell due at it (an open period of 0 ms)
+  // happens first.
   isolate(): void {
-    if (this.state !== 'isolated') this.#transition('isolated');
+    this.advance(0);
+    if (this.state !== 'isolated') this.#transition('isolated', 'isolate');
   }
   disable(): void {
-    if (this.state !== 'disabled') this.#transition('disabled');
+    this.advance(0);
+    if (this.state !== 'disabled') this.#transition('disabled', 'disable');
   }
   metricsOnly(): void {
-    if (this.state !== 'metrics-only') this.#transition('metrics-only');
+    this.advance(0);
+    if (this.state !== 'metrics-only') this.#transition('metrics-only', 'metrics-only');
   }
   /** Back to a fresh closed from any state (closed included: it is a new generation). */
   reset(): void {
-    this.#transition('closed');
+    this.advance(0);
+    this.#transition('closed', 'reset');
+  }
+
+  /** `extendOpen(ms)`: while open, stays open until at least now + ms; never shortens. */
+  extendOpen(ms: number): boolean {
+    this.advance(0);
+    if (this.state !== 'open' || this.now + ms <= this.#openUntil) return false;
+    this.#note('extendOpen lengthens');
+    this.#openUntil = this.now + ms;
+    return true;
+  }
+
+  /**
+   * The scripted fleet changes and reports it. `degrade` while the fleet is open opens a closed
+   * local breaker for the fleet's remaining time (reason `fleet`), as a real member does.
+   */
+  fleetChange(to: 'closed' | 'open' | 'isolated' | 'degrade' | 'restore', retryAfterMs: number): void {
+    this.advance(0);
+    const f = this.fleet;
+    switch (to) {
+      case 'degrade': {
+        const wasOpen = f.healthy && f.state === 'open';
+        f.healthy = false;
+        if (wasOpen && this.state === 'closed') {
+          this.#note('fleet opens the local breaker');
+          this.#transition('open', 'fleet');
+          this.#openUntil = this.now + f.retryAfterMs;
+        }
+        break;
+      }
+      case 'restore':
+        f.healthy = true;
+        break;
+      default:
+        f.state = to;
+        f.retryAfterMs = to === 'isolated' ? Infinity : retryAfterMs;
+    }
+    this.#show('fleet');
+  }
+
+  /** What `toJSON()` must return (the effective state; an open fleet saves as open for its time). */
+  snapshot(): ModelSnapshot {
+    const v = this.view();
+    return {
+      state: v.state,
+      generation: this.generation,
+      ...(v.state === 'open' ? { openRemainingMs: v.retryAfterMs } : {}),
+      reopens: this.#reopens,
+    };
   }
 
   view(): ModelView {
@@ -210,11 +353,14 @@ export class ReferenceModel {
     let inFlight = 0;
     for (const c of this.#calls.values())
       if (c.generation !== undefined && c.answer.kind === 'pending') inFlight++;
+    const state = this.#effective();
+    const local =
+      this.state === 'open' ? this.#openUntil - this.now : this.state === 'isolated' ? Infinity : 0;
     return {
-      state: this.state,
+      state,
+      localState: this.state,
       generation: this.generation,
-      retryAfterMs:
-        this.state === 'open' ? this.#openUntil - this.now : this.state === 'isolated' ? Infinity : 0,
+      retryAfterMs: state === this.state ? local : this.#fleetRetryAfterMs(),
       inFlight,
       probesInFlight: this.state === 'half-open' ? this.#probes.size : 0,
       window: this.#window.counts(this.now),
@@ -233,7 +379,8 @@ export class ReferenceModel {
     const consider = (at: number, run: () => void): void => {
       if (best === undefined || at < best.at) best = { at, run };
     };
-    if (this.state === 'open') consider(this.#openUntil, () => this.#transition('half-open'));
+    if (this.state === 'open')
+      consider(this.#openUntil, () => this.#transition('half-open', 'recovery-timeout'));
     if (this.state === 'half-open' && this.#cfg.timeout === false) {
       // DESIGN 1.4: without timeouts a probe's deadline is recoveryTimeout; at it the probe counts
       // as a failure and the circuit re-opens.
@@ -242,7 +389,7 @@ export class ReferenceModel {
         if (probe !== undefined) {
           consider(probe.start + this.#cfg.recoveryTimeout, () => {
             this.#note('probe deadline');
-            this.#reopen();
+            this.#reopen('probe-deadline');
           });
         }
       }
@@ -260,16 +407,19 @@ export class ReferenceModel {
             call.generation === this.generation
           ) {
             this.#note('aborted probe deadline');
-            this.#reopen();
+            this.#reopen('probe-deadline');
           }
         });
       }
       if (call.answer.kind === 'pending' && call.deadline < Infinity) {
         consider(call.deadline, () => {
-          call.answer = { kind: 'timeout' };
           this.#note('timeout');
           this.totals.timeouts++;
-          this.#outcome(call, true); // DESIGN 1.3: a timeout is a failure
+          this.#event('timeout', call);
+          call.answer = { kind: 'timeout', fallback: this.#fallback() };
+          // DESIGN 1.3: a timeout is a failure. A probe timing out reaches its probe deadline (the
+          // deadline of a timed probe is its timeout): the re-open gives that reason.
+          this.#outcome(call, true, 'probe-deadline');
         });
       }
     }
@@ -277,7 +427,7 @@ export class ReferenceModel {
   }
 
   /** A counted outcome of an admitted call. */
-  #outcome(call: Call, failure: boolean): void {
+  #outcome(call: Call, failure: boolean, probeFailure = 'probe-failure'): void {
     // DESIGN 1.5: an outcome from an older generation changes nothing but the totals.
     if (call.generation !== this.generation) {
       this.#note(`late outcome while ${this.state}`);
@@ -288,15 +438,18 @@ export class ReferenceModel {
     switch (this.state) {
       case 'closed':
         this.#window.add(this.now, failure, slow);
-        if (this.#tripped()) this.#open(0);
+        {
+          const reason = this.#tripped();
+          if (reason !== undefined) this.#open(0, reason);
+        }
         return;
       case 'metrics-only':
         this.#window.add(this.now, failure, slow);
         return;
       case 'half-open':
         this.#probes.delete(call.id);
-        if (failure) this.#reopen();
-        else if (++this.#probeSuccesses >= c.successThreshold) this.#transition('closed');
+        if (failure) this.#reopen(probeFailure);
+        else if (++this.#probeSuccesses >= c.successThreshold) this.#transition('closed', 'probe-success');
         return;
       default:
         throw new Error(`model: a current-generation call cannot be in flight while ${this.state}`);
@@ -308,40 +461,100 @@ export class ReferenceModel {
   }
 
   /** DESIGN 1.3, every rule with ≥. */
-  #tripped(): boolean {
+  #tripped(): string | undefined {
     const c = this.#cfg;
     const w = this.#window.counts(this.now);
     // The option docs: with a count window, minimumCalls is at most its size.
     const minimum = c.window.type === 'count' ? Math.min(c.minimumCalls, c.window.size) : c.minimumCalls;
-    if (w.failures >= c.failureThreshold) return this.#note('trip: failure count');
+    if (w.failures >= c.failureThreshold) return this.#note('trip: failure count', 'failure-threshold');
     if (
       c.failureRateThreshold !== undefined &&
       w.calls >= minimum &&
       w.failures / w.calls >= c.failureRateThreshold
     )
-      return this.#note('trip: failure rate');
+      return this.#note('trip: failure rate', 'failure-rate');
     if (
       c.slowCallRateThreshold !== undefined &&
       w.calls >= minimum &&
       w.slowCalls / w.calls >= c.slowCallRateThreshold
     )
-      return this.#note('trip: slow-call rate');
-    return false;
+      return this.#note('trip: slow-call rate', 'slow-call-rate');
+    return undefined;
   }
 
-  #note(what: string): true {
+  #note<T = true>(what: string, value: T = true as T): T {
     this.seen.set(what, (this.seen.get(what) ?? 0) + 1);
+    return value;
+  }
+
+  /** Notes a situation the test found (kept with the model's own, for the coverage report). */
+  note(what: string): void {
+    this.#note(what);
+  }
+
+  #reopen(reason: string): void {
+    this.#open(this.#reopens + 1, reason);
+  }
+
+  #open(reopens: number, reason: string): void {
+    this.#reopens = reopens;
+    // The duration is drawn before the transition is reported, as the breaker does.
+    const until = this.now + this.#openDuration(reopens);
+    this.#transition('open', reason);
+    this.#openUntil = until;
+  }
+
+  /** True (and counted) when a fallback answers instead of an error. */
+  #fallback(): boolean {
+    if (this.#cfg.fallback !== true) return false;
+    this.totals.fallbacks++;
+    this.events.push({ ev: 'fallback' });
+    this.#note('fallback');
     return true;
   }
 
-  #reopen(): void {
-    this.#open(this.#reopens + 1);
+  #event(
+    ev: 'success' | 'failure' | 'timeout' | 'ignored',
+    call: Call,
+    extra: Partial<ModelEvent> = {},
+  ): void {
+    const durationMs = this.now - call.start;
+    const d = this.#cfg.slowCallDuration;
+    const slow = d !== undefined && durationMs >= d;
+    this.events.push({ ev, generation: call.generation, durationMs, slow, ...extra });
   }
 
-  #open(reopens: number): void {
-    this.#transition('open');
-    this.#reopens = reopens;
-    this.#openUntil = this.now + this.#openDuration(reopens);
+  /** What the fleet imposes on a local breaker that would admit (closed or half-open), if anything. */
+  #fleetImposes(): 'open' | 'isolated' | undefined {
+    const f = this.fleet;
+    if (this.#cfg.fleet !== true || !f.healthy || f.state === 'closed') return undefined;
+    return f.state;
+  }
+
+  #fleetRetryAfterMs(): number {
+    return this.fleet.retryAfterMs;
+  }
+
+  /** The state that governs the next call (README, "The effective state"). */
+  #effective(): ModelState {
+    if (this.state !== 'closed' && this.state !== 'half-open') return this.state;
+    return this.#fleetImposes() ?? this.state;
+  }
+
+  /**
+   * Reports a change of the effective state, once. A plain breaker reports every transition (a
+   * reset of a closed breaker too); with a fleet, only changes of the effective state are reported.
+   */
+  #show(reason: string, from?: ModelState): void {
+    const to = this.#effective();
+    if (this.#cfg.fleet !== true && from !== undefined) {
+      this.transitions.push(`${from}>${to} ${reason} g${this.generation}`);
+      this.#shown = to;
+      return;
+    }
+    if (to === this.#shown) return;
+    this.transitions.push(`${this.#shown}>${to} ${reason} g${this.generation}`);
+    this.#shown = to;
   }
 
   /** DESIGN 1.2 recoveryBackoff: multiplied per re-open from half-open, capped, ± jitter. */
@@ -354,15 +567,18 @@ export class ReferenceModel {
     return Math.min(Math.min(base * b.multiplier ** reopens, b.max) * spread, b.max);
   }
 
-  #transition(to: ModelState): void {
+  #transition(to: ModelState, reason: string): void {
+    const from = this.state;
     this.#note(`${this.state} -> ${to}`);
     this.state = to;
-    this.generation++;
+    this.generation = this.generation < MAX_GENERATION ? this.generation + 1 : 0;
+    if (this.generation === 0) this.#note('generation wraps');
     this.#probes = new Set();
     this.#probeSuccesses = 0;
     if (to === 'closed') {
       this.#window.clear(); // DESIGN 1.4: on close the window is emptied and the backoff reset
       this.#reopens = 0;
     }
+    this.#show(reason, from);
   }
 }
