@@ -84,6 +84,11 @@ export function readAllowed(req: IncomingMessage, digest: Buffer): boolean {
   return token !== undefined && tokenMatches(token, digest);
 }
 
+/** True when `token` is the read token whose digest is `digest`. */
+export function isReadToken(token: string, digest: Buffer): boolean {
+  return tokenMatches(token, digest);
+}
+
 /** The `Set-Cookie` value that hands the read token to the page's later requests. */
 export function readCookie(token: string): string {
   return `${READ_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict`;

@@ -7,7 +7,16 @@
 import type { BreakerStats } from '../breaker/circuit-breaker.js';
 
 /** What `show` narrows the breakers to. `trouble` is every class but `healthy`. */
-export const SHOW = ['all', 'trouble', 'open', 'half-open', 'isolated', 'failing', 'slow', 'healthy'] as const;
+export const SHOW = [
+  'all',
+  'trouble',
+  'open',
+  'half-open',
+  'isolated',
+  'failing',
+  'slow',
+  'healthy',
+] as const;
 /** Orders of a page: `severity` puts the breakers in trouble first (open, isolated, half-open, failing, slow). */
 export const SORT = ['severity', 'name', 'failure-rate', 'slow-rate', 'calls'] as const;
 
@@ -116,7 +125,10 @@ export interface BreakerPage<Row extends BreakerStats> {
 }
 
 /** Selects one page from rows already sorted by `query.sort`. */
-export function selectPage<Row extends BreakerStats>(sorted: readonly Row[], query: BreakerQuery): BreakerPage<Row> {
+export function selectPage<Row extends BreakerStats>(
+  sorted: readonly Row[],
+  query: BreakerQuery,
+): BreakerPage<Row> {
   const filter = query.filter.toLowerCase();
   const everything = filter === '' && query.show === 'all';
   const matching = everything ? sorted : sorted.filter((b) => matches(b, filter, query.show));
@@ -139,14 +151,17 @@ export interface QueryLimits {
 export function parseQuery(params: URLSearchParams, limits: QueryLimits): BreakerQuery | string {
   const filter = (params.get('filter') ?? '').trim().slice(0, 200);
   const show = params.get('show') ?? 'all';
-  if (!(SHOW as readonly string[]).includes(show)) return `show must be one of ${SHOW.join(', ')} (got "${show}")`;
+  if (!(SHOW as readonly string[]).includes(show))
+    return `show must be one of ${SHOW.join(', ')} (got "${show}")`;
   const sort = params.get('sort') ?? 'severity';
-  if (!(SORT as readonly string[]).includes(sort)) return `sort must be one of ${SORT.join(', ')} (got "${sort}")`;
+  if (!(SORT as readonly string[]).includes(sort))
+    return `sort must be one of ${SORT.join(', ')} (got "${sort}")`;
   const int = (name: string, fallback: number, min: number, max: number): number | string => {
     const text = params.get(name);
     if (text === null || text === '') return fallback;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) return `${name} must be an integer from ${min} to ${max} (got "${text}")`;
+    if (!Number.isInteger(n) || n < min || n > max)
+      return `${name} must be an integer from ${min} to ${max} (got "${text}")`;
     return n;
   };
   const page = int('page', 0, 0, 1_000_000);

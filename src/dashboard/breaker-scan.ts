@@ -113,7 +113,9 @@ export class BreakerScanner {
         try {
           callback(table);
         } catch (error) {
-          process.emitWarning(`breakwater dashboard: ${String(error)}`, { type: 'BreakwaterDashboardWarning' });
+          process.emitWarning(`breakwater dashboard: ${String(error)}`, {
+            type: 'BreakwaterDashboardWarning',
+          });
         }
       }
     };

@@ -81,7 +81,12 @@ export function validateDashboardOptions(options: DashboardOptions): void {
     o.readToken !== undefined &&
     (typeof o.readToken !== 'string' || o.readToken.length < 16 || /[\s;,"\\]/.test(o.readToken))
   )
-    check.fail('readToken', '(hidden)', 'a string of at least 16 characters without spaces, ;, ", \\ or ,', 'type');
+    check.fail(
+      'readToken',
+      '(hidden)',
+      'a string of at least 16 characters without spaces, ;, ", \\ or ,',
+      'type',
+    );
   if (
     o.allowedHosts !== undefined &&
     (!Array.isArray(o.allowedHosts) ||

@@ -19,7 +19,7 @@ import { systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 import { type ActivitySnapshot, ActivityTracker } from '../telemetry/activity.js';
 import { breakerSources } from '../telemetry/sources.js';
-import { HostAllowList, readAllowed, readCookie } from './access.js';
+import { HostAllowList, isReadToken, readAllowed, readCookie } from './access.js';
 import { type BreakerCounts, type BreakerQuery, parseQuery, queryKey, selectPage } from './breaker-query.js';
 import { BreakerScanner, type BreakerTable } from './breaker-scan.js';
 import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
@@ -205,16 +205,23 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     if (readDigest !== undefined && !readAllowed(req, readDigest)) {
       // Opening the page as `…/?token=<token>` hands the token to a cookie and drops it from the address.
       const token = params.get('token');
-      if (isPage && token !== null && readAllowed({ headers: { authorization: `Bearer ${token}` } } as IncomingMessage, readDigest)) {
+      if (isPage && token !== null && isReadToken(token, readDigest)) {
         const last = path.slice(path.lastIndexOf('/') + 1);
-        res.writeHead(303, { location: last === '' ? './' : last, 'cache-control': 'no-store', 'set-cookie': readCookie(token) });
+        res.writeHead(303, {
+          location: last === '' ? './' : last,
+          'cache-control': 'no-store',
+          'set-cookie': readCookie(token),
+        });
         res.end();
         return;
       }
       sendJson(
         res,
         401,
-        { error: 'this dashboard needs its read token: open it as ?token=<token> or send Authorization: Bearer <token>' },
+        {
+          error:
+            'this dashboard needs its read token: open it as ?token=<token> or send Authorization: Bearer <token>',
+        },
         { 'www-authenticate': 'Bearer realm="breakwater"' },
       );
       return;

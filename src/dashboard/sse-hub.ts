@@ -27,7 +27,10 @@ export interface SseLimits {
 }
 
 /** Renders one JSON text per distinct query (by key); calls `done` with them, at once or later. */
-export type SseRender<Q> = (queries: ReadonlyMap<string, Q>, done: (texts: ReadonlyMap<string, string>) => void) => void;
+export type SseRender<Q> = (
+  queries: ReadonlyMap<string, Q>,
+  done: (texts: ReadonlyMap<string, string>) => void,
+) => void;
 
 /** Counters for monitoring the hub (and for tests). */
 export interface SseStats {

@@ -283,7 +283,11 @@ export class ActivityTracker implements Disposable {
       } catch {
         continue;
       }
-      breakers.push({ ...stats, series: this.series(source.name, second), latency: this.latency(source.name, now) });
+      breakers.push({
+        ...stats,
+        series: this.series(source.name, second),
+        latency: this.latency(source.name, now),
+      });
       const prior = priorStateOf(stats, this.seenGeneration(source.name), now);
       if (prior !== undefined) priorStates.push(prior);
     }
@@ -319,7 +323,17 @@ export class ActivityTracker implements Disposable {
  * A closed breaker of generation 0 has never changed state: nothing to tell. (`>`: stats relayed
  * from another process may lag behind the transitions relayed with them.)
  */
-export function priorStateOf(stats: BreakerStats, seenGeneration: number, now: number): PriorState | undefined {
-  if (!(stats.generation > seenGeneration) || (stats.generation === 0 && stats.state === 'closed')) return undefined;
-  return { at: now - stats.timeInStateMs, breaker: stats.name, state: stats.state, generation: stats.generation };
+export function priorStateOf(
+  stats: BreakerStats,
+  seenGeneration: number,
+  now: number,
+): PriorState | undefined {
+  if (!(stats.generation > seenGeneration) || (stats.generation === 0 && stats.state === 'closed'))
+    return undefined;
+  return {
+    at: now - stats.timeInStateMs,
+    breaker: stats.name,
+    state: stats.state,
+    generation: stats.generation,
+  };
 }

@@ -265,7 +265,9 @@ describe('createDashboard — Server-Sent Events', () => {
     const held = Array.from({ length: 500 }, (_, i) =>
       breaker(`breaker-${String(i).padStart(4, '0')}-${'x'.repeat(40)}`),
     );
-    const frameBytes = Buffer.byteLength(JSON.stringify(await (await fetch(`${url}api/breakers?limit=500`)).json()));
+    const frameBytes = Buffer.byteLength(
+      JSON.stringify(await (await fetch(`${url}api/breakers?limit=500`)).json()),
+    );
     expect(frameBytes).toBeGreaterThan(300_000);
 
     // A raw client that sends its request and never reads a byte.
