@@ -12,9 +12,11 @@
  * and of the default `/api/breakers` answer, and the time of 20 concurrent `/api/breakers`
  * requests.
  */
+import { Buffer } from 'node:buffer';
 import { request } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { URL } from 'node:url';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
