@@ -273,6 +273,7 @@ export class ActivityTracker implements Disposable {
    */
   snapshot(): ActivitySnapshot {
     const now = this.#clock.now();
+    if (now - this.#lastSweep >= this.#departedAfterMs) this.#sweep(now);
     const second = Math.floor(now / 1000) - 1;
     const breakers: BreakerActivity[] = [];
     const priorStates: PriorState[] = [];
