@@ -283,5 +283,28 @@ export function checkBudgets(results) {
       verdict: verdict(b.size <= b.maxBreakers && b.heapMB <= reg.full.heapMB * 0.5),
     };
   });
+  const dash = results.dashboard;
+  const page = `dashboard, ${fmt(dash?.breakers ?? 10_000)} breakers, one page open`;
+  add('K1', page, '≤ 5 % of one core', () => {
+    if (!dash) return undefined;
+    return {
+      measured: `${fmt(dash.pageCpuShare * 100, 1)} % (process ${fmt(dash.open.cpuShare * 100, 1)} % with the page, ${fmt(dash.baseline.cpuShare * 100, 1)} % without)`,
+      verdict: verdict(dash.pageCpuShare <= 0.05),
+    };
+  });
+  add('K2', page, '≤ 20 ms event-loop block', () => {
+    if (!dash) return undefined;
+    return {
+      measured: `max ${fmt(dash.open.maxBlockMs, 1)} ms, p99 ${fmt(dash.open.p99BlockMs, 1)} ms (without the page: max ${fmt(dash.baseline.maxBlockMs, 1)} ms)`,
+      verdict: verdict(dash.open.maxBlockMs <= 20),
+    };
+  });
+  add('K3', page, '≤ 200 KB/s sent', () => {
+    if (!dash) return undefined;
+    return {
+      measured: `${fmt(dash.bytesPerSecond / 1000, 1)} KB/s (frame ${fmt(dash.frameBytes / 1000, 1)} KB; /api/breakers default page ${fmt(dash.apiBytes / 1000, 1)} KB; 20 concurrent in ${fmt(dash.concurrent20Ms)} ms)`,
+      verdict: verdict(dash.bytesPerSecond <= 200_000),
+    };
+  });
   return out;
 }

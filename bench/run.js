@@ -26,6 +26,8 @@
  * - Per breaker (heap, creation time, timers) and the registry are probed in their own processes.
  *   The heap and creation probe runs once per run, after 2,000 breakers were made and dropped
  *   (its warm-up), and reports the median of the runs.
+ * - The dashboard probe (dashboard.js) runs once: 10,000 breakers under scripted traffic, CPU
+ *   share and event-loop delay without and with one page open, bytes per second to the page.
  *
  * Budgets come from the performance contract and are checked in budgets.js.
  */
@@ -50,22 +52,25 @@ const MODES = {
     runs: 3,
     memoryCounts: [10_000, 100_000],
     registryKeys: 100_000,
+    dashboard: { breakers: 10_000, seconds: 10 },
   },
   quick: {
     timing: { warmupMs: 30, sampleMs: 10, samples: 3, bytesReps: 5, bytesCalls: 300 },
     runs: 1,
     memoryCounts: [1_000, 10_000],
     registryKeys: 10_000,
+    dashboard: { breakers: 10_000, seconds: 5 },
   },
   smoke: {
     timing: { warmupMs: 5, sampleMs: 2, samples: 2, bytesReps: 3, bytesCalls: 100 },
     runs: 1,
     memoryCounts: [200],
     registryKeys: 1_000,
+    dashboard: { breakers: 1_000, seconds: 2 },
   },
 };
 
-const PROBES = ['memory', 'timers', 'registry'];
+const PROBES = ['memory', 'timers', 'registry', 'dashboard'];
 const TIMER_VARIANTS = Object.keys(BREAKER_VARIANTS);
 const MEMORY_VARIANTS = ['breakwater', 'breakwater-no-timeout', 'opossum', 'cockatiel'];
 
@@ -211,7 +216,7 @@ async function main() {
   const started = performance.now();
   const progress = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
-  const raw = { timing: [], memory: [], timers: [], registry: undefined };
+  const raw = { timing: [], memory: [], timers: [], registry: undefined, dashboard: undefined };
   for (let run = 0; run < runs; run++) {
     const order = caseIds.map((_, i) => caseIds[(i + run) % caseIds.length]);
     const results = {};
@@ -247,6 +252,10 @@ async function main() {
     progress('registry');
     raw.registry = await runWorker({ kind: 'registry', keys: mode.registryKeys }, args.nodeFlags);
   }
+  if (selected('dashboard')) {
+    progress(`dashboard, ${mode.dashboard.breakers} breakers`);
+    raw.dashboard = await runWorker({ kind: 'dashboard', ...mode.dashboard }, args.nodeFlags);
+  }
 
   const results = {
     machine: machine(loadStart),
@@ -266,6 +275,7 @@ async function main() {
     memory: raw.memory,
     timers: raw.timers,
     registry: raw.registry,
+    dashboard: raw.dashboard,
     raw,
   };
   results.budgets = checkBudgets(results);

@@ -4,13 +4,15 @@
  * - `{ kind: 'timing', caseId, params }`: the subjects of one case from `subjects.js`;
  * - `{ kind: 'memory', variant, count }`: heap and creation time per breaker;
  * - `{ kind: 'timers', variant }`: timers held by an idle and a dropped breaker;
- * - `{ kind: 'registry', keys }`: heap of a keyed registry.
+ * - `{ kind: 'registry', keys }`: heap of a keyed registry;
+ * - `{ kind: 'dashboard', breakers, seconds }`: the dashboard under that many breakers (dashboard.js).
  */
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import { URL } from 'node:url';
 import { CASES, bareFunctionKind, compileFunction, compileLoop } from './subjects.js';
 import { measureSubjects } from './measure.js';
+import { probeDashboard } from './dashboard.js';
 import { probeMemory, probeRegistry, probeTimers } from './probes.js';
 
 const require = createRequire(import.meta.url);
@@ -19,8 +21,10 @@ async function loadLibraries() {
   const bw = await import(new URL('../dist/index.mjs', import.meta.url).href);
   const prometheus = await import(new URL('../dist/prometheus/index.mjs', import.meta.url).href);
   const redis = await import(new URL('../dist/redis/index.mjs', import.meta.url).href);
+  const dashboard = await import(new URL('../dist/dashboard/index.mjs', import.meta.url).href);
   return {
     bw,
+    dashboard,
     prometheus,
     redis,
     Redis: require('ioredis').Redis,
@@ -65,6 +69,9 @@ async function main() {
       break;
     case 'registry':
       result = await probeRegistry(libs, task.keys);
+      break;
+    case 'dashboard':
+      result = await probeDashboard(libs, task);
       break;
     default:
       throw new Error(`bench: unknown task ${JSON.stringify(task)}`);

@@ -33,7 +33,7 @@ export function sendJson(
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /** Compares a presented token with the configured one in constant time. */
-function tokenMatches(presented: string, expected: Buffer): boolean {
+export function tokenMatches(presented: string, expected: Buffer): boolean {
   return timingSafeEqual(digest(presented), expected);
 }
 

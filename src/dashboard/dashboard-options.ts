@@ -22,12 +22,27 @@ export interface DashboardOptions {
   readonly heartbeatMs?: number;
   /** Event-stream clients served at once; more get 503. Default `50`. */
   readonly maxClients?: number;
-  /** A client with more bytes than this waiting in its buffer misses frames. Default `1_048_576`. */
+  /** Event-stream clients served at once from one remote address; more get 429. Default `8`. */
+  readonly maxClientsPerAddress?: number;
+  /** A client with more bytes than this waiting in its buffer is disconnected at the next tick. Default `1_048_576`. */
   readonly maxBufferedBytes?: number;
-  /** A client that misses this many frames in a row is disconnected. Default `30`. */
+  /** A client whose socket has not drained for this many frames in a row is disconnected. Default `5`. */
   readonly maxSkippedFrames?: number;
   /** Seconds of per-second history in the sparklines. Default `120`. */
   readonly historySeconds?: number;
+  /**
+   * `Host` names served besides the loopback names (`localhost`, `127.0.0.1`, `[::1]`) and the
+   * address given to `listen`; others get 421. `['*']` serves any name. Default `[]`.
+   */
+  readonly allowedHosts?: readonly string[];
+  /**
+   * A token every read (page, event stream, JSON) needs: `Authorization: Bearer <token>`, or open
+   * the page once as `…/?token=<token>` (it is kept in an HttpOnly cookie). At least 16
+   * characters, no spaces. Default: none, reading is open to whoever reaches the address.
+   */
+  readonly readToken?: string;
+  /** Breakers whose history is kept at most (the least recently active are forgotten first). Default `20_000`. */
+  readonly maxTrackedBreakers?: number;
 }
 
 const KNOWN = [
@@ -39,9 +54,13 @@ const KNOWN = [
   'intervalMs',
   'heartbeatMs',
   'maxClients',
+  'maxClientsPerAddress',
   'maxBufferedBytes',
   'maxSkippedFrames',
   'historySeconds',
+  'allowedHosts',
+  'readToken',
+  'maxTrackedBreakers',
 ];
 
 /** Throws one error naming every bad option. */
@@ -58,6 +77,22 @@ export function validateDashboardOptions(options: DashboardOptions): void {
     check.fail('allowControl', o.allowControl, 'a boolean', 'type');
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 16 || /\s/.test(o.token)))
     check.fail('token', '(hidden)', 'a string of at least 16 characters without spaces', 'type');
+  if (
+    o.readToken !== undefined &&
+    (typeof o.readToken !== 'string' || o.readToken.length < 16 || /[\s;,"\\]/.test(o.readToken))
+  )
+    check.fail(
+      'readToken',
+      '(hidden)',
+      'a string of at least 16 characters without spaces, ;, ", \\ or ,',
+      'type',
+    );
+  if (
+    o.allowedHosts !== undefined &&
+    (!Array.isArray(o.allowedHosts) ||
+      !o.allowedHosts.every((h) => typeof h === 'string' && h !== '' && !/[\s/]/.test(h)))
+  )
+    check.fail('allowedHosts', o.allowedHosts, "an array of host names (no port needed), or ['*']", 'type');
   if (o.allowControl === true && o.token === undefined)
     check.fail('token', undefined, 'given when allowControl is true');
   if (o.title !== undefined && typeof o.title !== 'string') check.fail('title', o.title, 'a string', 'type');
@@ -72,7 +107,9 @@ export function validateDashboardOptions(options: DashboardOptions): void {
   num('intervalMs', { min: 50, max: 60_000 });
   num('heartbeatMs', { min: 1_000, max: 300_000 });
   num('maxClients', { integer: true, min: 1, max: 10_000 });
+  num('maxClientsPerAddress', { integer: true, min: 1, max: 10_000 });
   num('maxBufferedBytes', { integer: true, min: 1_024 });
+  num('maxTrackedBreakers', { integer: true, min: 10, max: 1_000_000 });
   num('maxSkippedFrames', { integer: true, min: 1 });
   num('historySeconds', { integer: true, min: 10, max: 3_600 });
   check.throwIfAny();

@@ -5,8 +5,12 @@
  * | route | what |
  * |---|---|
  * | `GET /` | the page |
- * | `GET /events` | Server-Sent Events: a full snapshot on connect, then one per `intervalMs` |
- * | `GET /api/breakers` | the same snapshot as JSON |
+ * | `GET /events?filter=&show=&sort=&page=&limit=` | Server-Sent Events: a snapshot of that page on connect, then one per `intervalMs` |
+ * | `GET /api/breakers?filter=&show=&sort=&page=&limit=` | the same snapshot as JSON |
+ *
+ * A snapshot holds one page of breakers (in trouble first by default), the counts of every class,
+ * and the series and percentiles of the page's breakers only, so its size and cost do not grow
+ * with the number of breakers beyond one scan of their stats (see `breaker-scan.ts`).
  * | `POST /api/breakers/:name/isolate`, `…/reset` | manual control (see `allowControl`) |
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -14,6 +18,10 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 import { type ActivitySnapshot, ActivityTracker } from '../telemetry/activity.js';
+import { breakerSources } from '../telemetry/sources.js';
+import { HostAllowList, isReadToken, readAllowed, readCookie } from './access.js';
+import { type BreakerCounts, type BreakerQuery, parseQuery, queryKey, selectPage } from './breaker-query.js';
+import { BreakerScanner, type BreakerTable } from './breaker-scan.js';
 import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
 import { type DashboardOptions, validateDashboardOptions } from './dashboard-options.js';
 import { renderPage } from './page.js';
@@ -26,7 +34,24 @@ import { SseHub, type SseStats } from './sse-hub.js';
 export interface DashboardSnapshot extends ActivitySnapshot {
   /** Whether the page may offer isolate / reset. */
   readonly allowControl: boolean;
+  /** Breakers on the stream. */
+  readonly total: number;
+  /** Breakers that match the query's `filter` and `show` (`breakers` is one page of them). */
+  readonly matched: number;
+  /** The page served (0-based; the last one when the page asked for is past the end). */
+  readonly page: number;
+  readonly pages: number;
+  readonly limit: number;
+  /** The query this page answers. */
+  readonly query: Pick<BreakerQuery, 'filter' | 'show' | 'sort'>;
+  /** Every breaker by class: open, half-open, isolated, failing, slow, healthy; `trouble` is all but healthy. */
+  readonly counts: BreakerCounts;
+  /** Prior states in all (`priorStates` holds the newest 50). */
+  readonly priorStateCount: number;
 }
+
+/** `limit` when a request names none, and the largest accepted. */
+export const PAGE_LIMITS = Object.freeze({ defaultLimit: 100, maxLimit: 500 });
 
 /** What {@link Dashboard.listen} resolves to. */
 export interface ListeningDashboard {
@@ -69,27 +94,69 @@ const CONTROL = /\/api\/breakers\/([^/]+)\/(isolate|reset)$/;
 export function createDashboard(options: DashboardOptions): Dashboard {
   validateDashboardOptions(options);
   const { source: telemetry, allowControl = false, title = 'breakwater', clock = systemClock } = options;
-  const tracker = new ActivityTracker(telemetry, { clock, seconds: options.historySeconds ?? 120 });
+  const tracker = new ActivityTracker(telemetry, {
+    clock,
+    seconds: options.historySeconds ?? 120,
+    maxBreakers: options.maxTrackedBreakers ?? 20_000,
+  });
+  const scanner = new BreakerScanner(
+    () => breakerSources(telemetry),
+    () => clock.now(),
+    (name) => tracker.seenGeneration(name),
+  );
+  const hosts = new HostAllowList(options.allowedHosts ?? []);
+  const readDigest = options.readToken === undefined ? undefined : tokenDigest(options.readToken);
   const page = renderPage(title, allowControl);
   const control = {
     allowed: allowControl,
     tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token),
   };
-  const render = (): string => {
-    const snapshot: DashboardSnapshot = { allowControl, ...tracker.snapshot() };
-    return JSON.stringify(snapshot);
+  const snapshotOf = (table: BreakerTable, query: BreakerQuery): DashboardSnapshot => {
+    const now = table.now;
+    // Series end with the last complete second: the current one is still filling up.
+    const second = Math.floor(now / 1000) - 1;
+    const selected = selectPage(table.sorted(query.sort), query);
+    return {
+      allowControl,
+      now,
+      since: tracker.since,
+      total: table.counts.total,
+      matched: selected.matched,
+      page: selected.page,
+      pages: selected.pages,
+      limit: query.limit,
+      query: { filter: query.filter, show: query.show, sort: query.sort },
+      counts: table.counts,
+      breakers: selected.rows.map((b) => ({
+        ...b,
+        series: tracker.series(b.name, second),
+        latency: tracker.latency(b.name, now),
+      })),
+      transitions: tracker.transitions(),
+      transitionCount: tracker.transitionCount,
+      priorStates: table.priorStates.slice(),
+      priorStateCount: table.priorStateCount,
+      policies: tracker.policies(),
+    };
   };
-  const hub = new SseHub(
+  const hub = new SseHub<BreakerQuery>(
     clock,
     {
       intervalMs: options.intervalMs ?? 1_000,
       heartbeatMs: options.heartbeatMs ?? 15_000,
       retryMs: 2_000,
       maxClients: options.maxClients ?? 50,
+      maxClientsPerAddress: options.maxClientsPerAddress ?? 8,
       maxBufferedBytes: options.maxBufferedBytes ?? 1_048_576,
-      maxSkippedFrames: options.maxSkippedFrames ?? 30,
+      maxSkippedFrames: options.maxSkippedFrames ?? 5,
     },
-    render,
+    (queries, done) => {
+      scanner.request((table) => {
+        const texts = new Map<string, string>();
+        for (const [key, query] of queries) texts.set(key, JSON.stringify(snapshotOf(table, query)));
+        done(texts);
+      });
+    },
   );
   const servers = new Set<Server>();
   let closed = false;
@@ -110,7 +177,12 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       sendJson(res, 503, { error: 'dashboard closed' });
       return;
     }
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!hosts.allows(req.headers.host)) {
+      req.resume();
+      sendJson(res, 421, { error: 'this dashboard does not serve that host name (see allowedHosts)' });
+      return;
+    }
+    const [path = '/', search = ''] = (req.url ?? '/').split('?');
     const method = req.method ?? 'GET';
     const readOnly = method === 'GET' || method === 'HEAD';
     const ctl = CONTROL.exec(path);
@@ -128,17 +200,59 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       sendJson(res, 405, { error: 'read-only route' }, { allow: 'GET, HEAD' });
       return;
     }
-    if (path.endsWith('/api/breakers')) {
-      const text = render();
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'content-length': String(Buffer.byteLength(text)),
+    const params = new URLSearchParams(search);
+    const isPage = !path.endsWith('/api/breakers') && !path.endsWith('/events');
+    if (readDigest !== undefined && !readAllowed(req, readDigest)) {
+      // Opening the page as `…/?token=<token>` hands the token to a cookie and drops it from the address.
+      const token = params.get('token');
+      if (isPage && token !== null && isReadToken(token, readDigest)) {
+        const last = path.slice(path.lastIndexOf('/') + 1);
+        res.writeHead(303, {
+          location: last === '' ? './' : last,
+          'cache-control': 'no-store',
+          'set-cookie': readCookie(token),
+        });
+        res.end();
+        return;
+      }
+      sendJson(
+        res,
+        401,
+        {
+          error:
+            'this dashboard needs its read token: open it as ?token=<token> or send Authorization: Bearer <token>',
+        },
+        { 'www-authenticate': 'Bearer realm="breakwater"' },
+      );
+      return;
+    }
+    if (!isPage) {
+      const query = parseQuery(params, PAGE_LIMITS);
+      if (typeof query === 'string') {
+        sendJson(res, 400, { error: query });
+        return;
+      }
+      if (path.endsWith('/events')) {
+        hub.accept(req, res, query, queryKey(query));
+        return;
+      }
+      scanner.request((table) => {
+        if (res.destroyed || res.headersSent) return;
+        let text: string;
+        try {
+          text = JSON.stringify(snapshotOf(table, query));
+        } catch (error) {
+          sendJson(res, 500, { error: 'dashboard error' });
+          throw error;
+        }
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'content-length': String(Buffer.byteLength(text)),
+        });
+        res.end(method === 'HEAD' ? undefined : text);
       });
-      res.end(method === 'HEAD' ? undefined : text);
-    } else if (path.endsWith('/events')) {
-      hub.accept(req, res);
     } else {
       // Mounted without a trailing slash (express: `app.use('/ops', handler)` and a request for
       // `/ops`), relative URLs in the page would miss the mount point: redirect to `/ops/`.
@@ -167,6 +281,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     }
     if (closed) return Promise.reject(new Error('Dashboard.listen: the dashboard is closed'));
     const server = createServer(handler);
+    // A client that never finishes its request holds no socket for long.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 20_000;
+    hosts.add(host);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

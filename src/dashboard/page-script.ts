@@ -11,10 +11,14 @@ export const PAGE_SCRIPT = String.raw`
   var $ = function (id) { return document.getElementById(id); };
   var grid = $('breakers'), list = $('transitions'), statusEl = $('status'), filterEl = $('filter');
   var summaryEl = $('summary'), emptyEl = $('empty'), messageEl = $('message'), tokenEl = $('token');
+  var showEl = $('show'), sortEl = $('sort'), pagerEl = $('pager'), prevEl = $('prev'), nextEl = $('next');
+  var restEl = $('rest');
   var cards = new Map();
   var latest = null;
-  var SEVERITY = { open: 0, isolated: 1, 'half-open': 2 };
   var MAX_TRANSITIONS = 50;
+  // The page asks the server for one page of breakers; filter, show and sort are applied there.
+  var query = { filter: '', show: 'all', sort: 'severity', page: 0, limit: 24 };
+  var CLASSES = ['open', 'half-open', 'isolated', 'failing', 'slow', 'healthy'];
   var policyBox = $('policies'), policyRows = $('policy-rows');
   // Counts that mean a dependency did not answer live: shown in the warning colour when not 0.
   var WARN = { stale: 1, miss: 1, timeouts: 1, rejected: 1, fallbacks: 1, refused: 1, 'replay-failed': 1, 'dead-lettered': 1 };
@@ -50,7 +54,8 @@ export const PAGE_SCRIPT = String.raw`
     if (ms < 1000) return Math.round(ms) + ' ms';
     return (ms / 1000).toFixed(2) + ' s';
   }
-  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  function num(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+  function plural(n, word) { return num(n) + ' ' + word + (n === 1 ? '' : 's'); }
   function percent(x) { return (x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0) + ' %'; }
 
   function stat(dl, label, hint) {
@@ -172,45 +177,53 @@ export const PAGE_SCRIPT = String.raw`
     if (snap.allowControl && !c.actions) addActions(c);
   }
 
-  function matches(b, q) {
-    return !q || b.name.toLowerCase().indexOf(q) >= 0 || b.state.indexOf(q) === 0;
-  }
-
   function render(snap) {
     latest = snap;
-    var q = filterEl.value.trim().toLowerCase();
-    var seen = new Map(), keys = [], shown = 0, open = 0, half = 0;
-    snap.breakers.forEach(function (b) {
-      var n = (seen.get(b.name) || 0) + 1;
-      seen.set(b.name, n);
-      var key = n === 1 ? b.name : b.name + '\u0000' + n;
-      var c = cards.get(key);
-      if (!c) { c = makeCard(b.name); cards.set(key, c); }
+    var q = query.filter.toLowerCase();
+    var live = new Set();
+    snap.breakers.forEach(function (b, i) {
+      live.add(b.name);
+      var c = cards.get(b.name);
+      if (!c) { c = makeCard(b.name); cards.set(b.name, c); }
       update(c, b, snap);
-      var visible = matches(b, q);
-      c.root.hidden = !visible;
-      if (visible) shown++;
-      if (b.state === 'open') open++;
-      if (b.state === 'half-open') half++;
-      keys.push({ key: key, b: b });
+      if (grid.children[i] !== c.root) grid.insertBefore(c.root, grid.children[i] || null);
     });
-    var live = new Set(keys.map(function (k) { return k.key; }));
-    cards.forEach(function (c, key) { if (!live.has(key)) { c.root.remove(); cards.delete(key); } });
-    keys.sort(function (x, y) {
-      var sx = SEVERITY[x.b.state] === undefined ? 3 : SEVERITY[x.b.state];
-      var sy = SEVERITY[y.b.state] === undefined ? 3 : SEVERITY[y.b.state];
-      return sx - sy || (x.b.name < y.b.name ? -1 : x.b.name > y.b.name ? 1 : 0);
-    });
-    keys.forEach(function (k, i) {
-      var node = cards.get(k.key).root;
-      if (grid.children[i] !== node) grid.insertBefore(node, grid.children[i] || null);
-    });
-    summaryEl.textContent = plural(snap.breakers.length, 'breaker') + (q ? ' (' + shown + ' shown)' : '') +
-      ' \u00b7 ' + open + ' open \u00b7 ' + half + ' half-open';
-    emptyEl.hidden = snap.breakers.length > 0;
+    cards.forEach(function (c, name) { if (!live.has(name)) { c.root.remove(); cards.delete(name); } });
+    renderSummary(snap);
+    renderPager(snap);
+    emptyEl.hidden = snap.total > 0;
     if (tokenEl) tokenEl.hidden = !snap.allowControl;
     renderTransitions(snap);
     renderPolicies(snap, q);
+  }
+
+  // Every breaker as counts per class; a class is a button that shows only that class.
+  function renderSummary(snap) {
+    var counts = snap.counts, items = [el('span', 'total', plural(snap.total, 'breaker'))];
+    CLASSES.forEach(function (k) {
+      items.push(document.createTextNode(' \u00b7 '));
+      var b = el('button', 'count c-' + k + (counts[k] > 0 && k !== 'healthy' ? ' hot' : ''), num(counts[k]) + ' ' + k);
+      b.type = 'button';
+      b.setAttribute('data-show', k);
+      b.addEventListener('click', function () { setQuery({ show: query.show === k ? 'all' : k, page: 0 }); });
+      items.push(b);
+    });
+    summaryEl.replaceChildren.apply(summaryEl, items);
+  }
+
+  function renderPager(snap) {
+    var from = snap.page * snap.limit, to = from + snap.breakers.length;
+    var narrowed = snap.query.filter !== '' || snap.query.show !== 'all';
+    pagerEl.textContent = snap.matched === 0 ? 'No breaker matches.'
+      : 'Showing ' + num(from + 1) + '\u2013' + num(to) + ' of ' + num(snap.matched) +
+        (narrowed ? ' matching' : '') + ' \u00b7 page ' + num(snap.page + 1) + ' of ' + num(snap.pages);
+    prevEl.disabled = snap.page === 0;
+    nextEl.disabled = snap.page >= snap.pages - 1;
+    var rest = [];
+    if (narrowed && snap.total > snap.matched) rest.push(plural(snap.total - snap.matched, 'other breaker') + ' not shown');
+    if (snap.matched > to) rest.push(num(snap.matched - to) + ' more on later pages');
+    if (!narrowed && snap.counts.healthy > 0) rest.push(num(snap.counts.healthy) + ' healthy in all');
+    restEl.textContent = rest.join(' \u00b7 ');
   }
 
   function countText(key, n) {
@@ -276,23 +289,46 @@ export const PAGE_SCRIPT = String.raw`
       var why = p.at <= snap.since ? 'entered before this dashboard started' : 'entered without a transition seen here';
       items.push(entry(snap, p.at, p.breaker, null, p.state, why + ' \u00b7 generation ' + p.generation));
     });
+    var morePrior = (snap.priorStateCount || 0) - snap.priorStates.length;
+    if (morePrior > 0) items.push(el('li', 'note', plural(morePrior, 'more breaker') + ' in a state entered before (not shown).'));
     list.replaceChildren.apply(list, items);
   }
 
-  filterEl.addEventListener('input', function () { if (latest) render(latest); });
+  // A new query reconnects the stream; its first frame answers the query.
+  function setQuery(change) {
+    Object.keys(change).forEach(function (k) { query[k] = change[k]; });
+    showEl.value = query.show;
+    sortEl.value = query.sort;
+    if (source) source.close();
+    connect();
+  }
+  var typing = null;
+  filterEl.addEventListener('input', function () {
+    if (typing) clearTimeout(typing);
+    typing = setTimeout(function () { setQuery({ filter: filterEl.value.trim(), page: 0 }); }, 250);
+  });
+  showEl.addEventListener('change', function () { setQuery({ show: showEl.value, page: 0 }); });
+  sortEl.addEventListener('change', function () { setQuery({ sort: sortEl.value, page: 0 }); });
+  prevEl.addEventListener('click', function () { if (latest) setQuery({ page: Math.max(0, latest.page - 1) }); });
+  nextEl.addEventListener('click', function () { if (latest) setQuery({ page: latest.page + 1 }); });
 
   function setStatus(s) { statusEl.textContent = s; statusEl.className = s; }
   var source = null;
   function connect() {
-    source = new EventSource(base + 'events');
-    source.addEventListener('snapshot', function (ev) {
+    var qs = 'filter=' + encodeURIComponent(query.filter) + '&show=' + query.show + '&sort=' + query.sort +
+      '&page=' + query.page + '&limit=' + query.limit;
+    var own = new EventSource(base + 'events?' + qs);
+    source = own;
+    own.addEventListener('snapshot', function (ev) {
+      if (source !== own) return;
       setStatus('live');
       render(JSON.parse(ev.data));
     });
-    source.addEventListener('error', function () {
-      if (source.readyState === 2) {
+    own.addEventListener('error', function () {
+      if (source !== own) return;
+      if (own.readyState === 2) {
         setStatus('closed');
-        setTimeout(connect, 3000);
+        setTimeout(function () { if (source === own) connect(); }, 3000);
       } else {
         setStatus('reconnecting');
       }

@@ -67,5 +67,13 @@ aside h2 { font-size: 14px; margin: 0 0 8px; color: var(--muted); text-transform
 #policies td.counts { font-variant-numeric: tabular-nums; }
 #policies .count.warn { color: var(--half-open); font-weight: 600; }
 #empty, #message { color: var(--muted); }
+select { background: var(--bg); color: var(--text); border: 1px solid var(--line); border-radius: 6px; padding: 5px 8px; font: inherit; }
+#summary button.count { padding: 1px 8px; border-radius: 10px; font-size: 13px; }
+#summary .count.hot.c-open { color: var(--open); border-color: var(--open); }
+#summary .count.hot.c-half-open, #summary .count.hot.c-failing, #summary .count.hot.c-slow { color: var(--half-open); border-color: var(--half-open); }
+#summary .count.hot.c-isolated { color: var(--isolated); border-color: var(--isolated); }
+nav.pager { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 0 0 12px; color: var(--muted); }
+nav.pager button:disabled { opacity: 0.4; cursor: default; }
+#rest { margin-left: auto; }
 #message:empty { display: none; }
 `;

@@ -42,6 +42,15 @@ export function renderPage(title: string, allowControl: boolean): Page {
 <h1>${t}</h1>
 <span id="summary"></span>
 <input id="filter" type="search" placeholder="Filter by name or state" aria-label="filter breakers" autocomplete="off">
+<select id="show" aria-label="show">
+<option value="all">all breakers</option><option value="trouble">in trouble</option><option value="open">open</option>
+<option value="half-open">half-open</option><option value="isolated">isolated</option><option value="failing">failing</option>
+<option value="slow">slow</option><option value="healthy">healthy</option>
+</select>
+<select id="sort" aria-label="sort">
+<option value="severity">in trouble first</option><option value="name">by name</option>
+<option value="failure-rate">by failure rate</option><option value="slow-rate">by slow rate</option><option value="calls">by calls</option>
+</select>
 ${token}
 <span id="status">connecting</span>
 </header>
@@ -49,6 +58,7 @@ ${token}
 <section>
 <p id="message" role="status"></p>
 <p id="empty" hidden>No breakers report into this telemetry stream yet.</p>
+<nav class="pager"><button id="prev" type="button" disabled>&lsaquo; previous</button><span id="pager"></span><button id="next" type="button" disabled>next &rsaquo;</button><span id="rest"></span></nav>
 <div id="breakers"></div>
 <div id="policies" hidden>
 <h2>Policies</h2>

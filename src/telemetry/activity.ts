@@ -2,8 +2,12 @@
  * What happened recently, aggregated from a telemetry stream: per breaker, per-second counts of
  * the last minutes and latency percentiles of the last minute; across breakers, the latest
  * transitions. Combined with each breaker's own snapshot (state, window, totals) it is what the
- * dashboard shows. Memory is bounded: a fixed amount per breaker, entries of breakers that left
- * the stream are dropped, and the transition list has a fixed length.
+ * dashboard shows. Memory is bounded whether or not anyone reads it: a fixed amount per breaker,
+ * at most `maxBreakers` breakers, entries of breakers that left the stream dropped (at once when
+ * unregistered, after `departedAfterMs` without events when collected or never registered), and
+ * a transition list of fixed length. The bound is kept when a new name arrives: a sweep then drops
+ * the departed entries and, still at the cap, the least recently active tenth; sweeps run at most
+ * once per `departedAfterMs` unless the cap is reached, so their cost is spread over many names.
  *
  * A breaker may have changed state before the tracker started (or been restored into a state
  * from a snapshot): no transition event tells of it, so the snapshot lists it apart, as a prior
@@ -34,6 +38,10 @@ export interface ActivityOptions {
   readonly transitions?: number;
   /** Policies other than breakers counted at most (the least recently active is forgotten). Default `200`. */
   readonly policies?: number;
+  /** Breakers tracked at most (the least recently active are forgotten first). Default `20_000`. */
+  readonly maxBreakers?: number;
+  /** Ms without events after which a breaker that left the stream is forgotten. Default `seconds` × 1000. */
+  readonly departedAfterMs?: number;
 }
 
 /** A transition as the tracker remembers it. */
@@ -67,10 +75,11 @@ export interface BreakerActivity extends BreakerStats {
   readonly latency: Percentiles;
 }
 
-/** Everything at one moment. */
+/** Everything at one moment (the dashboard's snapshot adds paging and counts to it). */
 export interface ActivitySnapshot {
   /** Clock time (ms) of the snapshot. */
   readonly now: number;
+  /** The breakers shown (the dashboard: one page of them). */
   readonly breakers: BreakerActivity[];
   /** Clock time (ms) the tracker started: it knows of calls and transitions from then on. */
   readonly since: number;
@@ -78,7 +87,7 @@ export interface ActivitySnapshot {
   readonly transitions: TransitionRecord[];
   /** Transitions seen since `since`, including those too old to be in `transitions`. */
   readonly transitionCount: number;
-  /** Live breakers whose current state began without a transition the tracker saw, newest first. */
+  /** Live breakers whose current state began without a transition the tracker saw, newest first (at most 50). */
   readonly priorStates: PriorState[];
   /** The other policies on the stream and what they reported since `since`, by name. */
   readonly policies: PolicyActivity[];
@@ -99,27 +108,42 @@ export class ActivityTracker implements Disposable {
   readonly #seconds: number;
   readonly #latencyWindowMs: number;
   readonly #maxTransitions: number;
+  readonly #maxBreakers: number;
+  readonly #departedAfterMs: number;
   readonly #entries = new Map<string, Entry>();
   #transitions: TransitionRecord[] = [];
   #transitionCount = 0;
+  #lastSweep: number;
   readonly #since: number;
   readonly #policies: PolicyCounts;
   readonly #subscription: Disposable;
 
   constructor(telemetry: Telemetry, options: ActivityOptions = {}) {
     const check = new OptionChecker('ActivityTracker');
-    check.knownKeys(options, ['clock', 'seconds', 'latencyWindowMs', 'transitions', 'policies']);
+    check.knownKeys(options, [
+      'clock',
+      'seconds',
+      'latencyWindowMs',
+      'transitions',
+      'policies',
+      'maxBreakers',
+      'departedAfterMs',
+    ]);
     const {
       clock = systemClock,
       seconds = 120,
       latencyWindowMs = 60_000,
       transitions = 50,
       policies = 200,
+      maxBreakers = 20_000,
     } = options;
+    const departedAfterMs = options.departedAfterMs ?? seconds * 1000;
     check.number('seconds', seconds, { integer: true, min: 1, max: 3600 });
     check.number('latencyWindowMs', latencyWindowMs, { min: 1_000, max: 3_600_000 });
     check.number('transitions', transitions, { integer: true, min: 0, max: 10_000 });
     check.number('policies', policies, { integer: true, min: 1, max: 10_000 });
+    check.number('maxBreakers', maxBreakers, { integer: true, min: 10, max: 1_000_000 });
+    check.number('departedAfterMs', departedAfterMs, { min: 1_000, max: 86_400_000 });
     check.throwIfAny();
     this.#policies = new PolicyCounts(policies);
     this.#telemetry = telemetry;
@@ -127,7 +151,10 @@ export class ActivityTracker implements Disposable {
     this.#seconds = seconds;
     this.#latencyWindowMs = latencyWindowMs;
     this.#maxTransitions = transitions;
+    this.#maxBreakers = maxBreakers;
+    this.#departedAfterMs = departedAfterMs;
     this.#since = clock.now();
+    this.#lastSweep = this.#since;
     this.#subscription = telemetry.subscribe(this.#onEvent);
   }
 
@@ -164,6 +191,8 @@ export class ActivityTracker implements Disposable {
   #entry(name: string, now: number): Entry {
     let entry = this.#entries.get(name);
     if (entry === undefined) {
+      if (this.#entries.size >= this.#maxBreakers || now - this.#lastSweep >= this.#departedAfterMs)
+        this.#sweep(now);
       entry = {
         series: new SecondSeries(this.#seconds),
         latency: new LatencyHistogram(this.#latencyWindowMs, Math.max(1_000, this.#latencyWindowMs / 6)),
@@ -176,12 +205,76 @@ export class ActivityTracker implements Disposable {
     return entry;
   }
 
-  /** Every live breaker with its aggregates, the latest transitions and the prior states. */
+  /**
+   * Drops the entries of breakers that left the stream and were quiet for `departedAfterMs`; then,
+   * still at the cap, the least recently active tenth (live or not).
+   */
+  #sweep(now: number): void {
+    this.#lastSweep = now;
+    const live = new Set<string>();
+    for (const source of this.#telemetry.sources()) if (source.kind === 'breaker') live.add(source.name);
+    for (const [name, entry] of this.#entries)
+      if (!live.has(name) && now - entry.lastEventAt >= this.#departedAfterMs) this.#entries.delete(name);
+    if (this.#entries.size < this.#maxBreakers) return;
+    const times = [...this.#entries.values()].map((e) => e.lastEventAt).sort((a, b) => a - b);
+    const cut = times[Math.max(0, Math.floor(this.#maxBreakers / 10) - 1)] ?? now;
+    for (const [name, entry] of this.#entries) if (entry.lastEventAt <= cut) this.#entries.delete(name);
+  }
+
+  /** Clock time (ms) the tracker started. */
+  get since(): number {
+    return this.#since;
+  }
+
+  /** Per-second counts of `name` ending at clock second `second` (zeros for an unknown name). */
+  series(name: string, second: number): SecondCounts {
+    return (this.#entries.get(name) ?? this.#blank()).series.counts(second);
+  }
+
+  /** Latency percentiles of `name` at `now`. */
+  latency(name: string, now: number): Percentiles {
+    return (this.#entries.get(name) ?? this.#blank()).latency.percentiles(now);
+  }
+
+  /** Generation of the latest transition seen for `name`; `-1` before any. */
+  seenGeneration(name: string): number {
+    return this.#entries.get(name)?.seenGeneration ?? -1;
+  }
+
+  /** The latest transitions, newest first (a copy). */
+  transitions(): TransitionRecord[] {
+    return this.#transitions.slice();
+  }
+
+  /** Transitions seen since `since`. */
+  get transitionCount(): number {
+    return this.#transitionCount;
+  }
+
+  /** The other policies on the stream. */
+  policies(): PolicyActivity[] {
+    return this.#policies.snapshot();
+  }
+
+  #blankEntry: Entry | undefined;
+  #blank(): Entry {
+    this.#blankEntry ??= {
+      series: new SecondSeries(this.#seconds),
+      latency: new LatencyHistogram(this.#latencyWindowMs, Math.max(1_000, this.#latencyWindowMs / 6)),
+      lastEventAt: 0,
+      seenGeneration: -1,
+    };
+    return this.#blankEntry;
+  }
+
+  /**
+   * Every live breaker with its aggregates, the latest transitions and the prior states, read at
+   * once (fine for a few hundred breakers; the dashboard reads pages instead).
+   */
   snapshot(): ActivitySnapshot {
     const now = this.#clock.now();
-    // Series end with the last complete second: the current one is still filling up.
+    if (now - this.#lastSweep >= this.#departedAfterMs) this.#sweep(now);
     const second = Math.floor(now / 1000) - 1;
-    const live = new Set<string>();
     const breakers: BreakerActivity[] = [];
     const priorStates: PriorState[] = [];
     for (const source of breakerSources(this.#telemetry)) {
@@ -191,33 +284,23 @@ export class ActivityTracker implements Disposable {
       } catch {
         continue;
       }
-      live.add(source.name);
-      const entry = this.#entries.get(source.name) ?? this.#entry(source.name, now);
       breakers.push({
         ...stats,
-        series: entry.series.counts(second),
-        latency: entry.latency.percentiles(now),
+        series: this.series(source.name, second),
+        latency: this.latency(source.name, now),
       });
-      // A closed breaker of generation 0 has never changed state: nothing to tell. (`>`: stats
-      // relayed from another process may lag behind the transitions relayed with them.)
-      if (stats.generation > entry.seenGeneration && (stats.generation > 0 || stats.state !== 'closed')) {
-        const { name: breaker, state, generation } = stats;
-        priorStates.push({ at: now - stats.timeInStateMs, breaker, state, generation });
-      }
-    }
-    // Forget breakers that are gone (collected without being unregistered) once their history is stale.
-    for (const [name, entry] of this.#entries) {
-      if (!live.has(name) && now - entry.lastEventAt > this.#seconds * 1000) this.#entries.delete(name);
+      const prior = priorStateOf(stats, this.seenGeneration(source.name), now);
+      if (prior !== undefined) priorStates.push(prior);
     }
     priorStates.sort((a, b) => b.at - a.at);
     return {
       now,
       since: this.#since,
       breakers,
-      transitions: this.#transitions.slice(),
+      transitions: this.transitions(),
       transitionCount: this.#transitionCount,
       priorStates,
-      policies: this.#policies.snapshot(),
+      policies: this.policies(),
     };
   }
 
@@ -234,4 +317,24 @@ export class ActivityTracker implements Disposable {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/**
+ * The prior state of a breaker, if its current state began without a transition the tracker saw.
+ * A closed breaker of generation 0 has never changed state: nothing to tell. (`>`: stats relayed
+ * from another process may lag behind the transitions relayed with them.)
+ */
+export function priorStateOf(
+  stats: BreakerStats,
+  seenGeneration: number,
+  now: number,
+): PriorState | undefined {
+  if (!(stats.generation > seenGeneration) || (stats.generation === 0 && stats.state === 'closed'))
+    return undefined;
+  return {
+    at: now - stats.timeInStateMs,
+    breaker: stats.name,
+    state: stats.state,
+    generation: stats.generation,
+  };
 }

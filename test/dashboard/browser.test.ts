@@ -118,7 +118,7 @@ describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
     await expect.poll(() => page.locator('#status').textContent()).toBe('live');
 
     await page.fill('#filter', 'pay');
-    await expect.poll(() => page.locator('.card:visible').count()).toBe(1);
+    await expect.poll(() => page.locator('.card:visible').count(), { timeout: 10_000 }).toBe(1);
     expect(await page.locator('.card:visible .name').textContent()).toBe('payments');
     expect(errors).toEqual([]);
   });
@@ -185,7 +185,9 @@ describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
     await expect.poll(() => badge(page, 'payments')).toEqual({ text: 'open', colour: COLOURS.open });
     const card = page.locator('.card[data-name="payments"]');
     expect(await card.locator('.meta').textContent()).toContain('open for 1 m 35 s');
-    expect(await page.locator('#summary').textContent()).toBe('1 breaker · 1 open · 0 half-open');
+    expect(await page.locator('#summary').textContent()).toBe(
+      '1 breaker · 1 open · 0 half-open · 0 isolated · 0 failing · 0 slow · 0 healthy',
+    );
     const items = page.locator('#transitions li');
     await expect
       .poll(() => items.allTextContents())
@@ -285,6 +287,68 @@ describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
     expect(prices.state).toBe('open');
     expect(errors).toEqual([]);
   });
+
+  it('page — 10,000 breakers: in trouble first, the rest as counts, a filter finds one on a later page', async () => {
+    const { clock, url, breaker } = await setup();
+    // Held for the whole test: the stream holds breakers weakly.
+    const held = Array.from({ length: 10_000 }, (_, i) => breaker(`svc-${String(i).padStart(5, '0')}`));
+    const down = () => Promise.reject(new Error('down'));
+    const up = () => Promise.resolve('ok');
+    // A minute of traffic on a few hundred of them; five go down, three fail now and then.
+    const busy = held.filter((_, i) => i % 37 === 0);
+    const tripped = [held[4_321]!, held[77]!, held[9_000]!, held[1_234]!, held[5_555]!];
+    const failing = [held[2_000]!, held[3_000]!, held[6_000]!];
+    for (let s = 0; s < 60; s++) {
+      for (const b of busy) for (let k = 0; k < (s % 7) + 1; k++) await b.execute(up);
+      for (const b of failing) await (s === 50 || s === 55 ? b.execute(down).catch(() => 0) : b.execute(up));
+      if (s >= 40) for (const b of tripped) await b.execute(s % 2 === 0 ? down : up).catch(() => 0);
+      clock.advance(1_000);
+    }
+    held[42]!.isolate();
+    held[8_888]!.isolate();
+    const { page, errors } = await open(url);
+    await expect.poll(() => page.locator('.card').count(), { timeout: 20_000 }).toBe(24);
+    await expect
+      .poll(() => page.locator('#summary').textContent(), { timeout: 20_000 })
+      .toBe('10,000 breakers · 5 open · 0 half-open · 2 isolated · 3 failing · 0 slow · 9,990 healthy');
+    const states = await page.locator('.card .badge').allTextContents();
+    expect(states.slice(0, 7).sort()).toEqual([
+      'isolated',
+      'isolated',
+      'open',
+      'open',
+      'open',
+      'open',
+      'open',
+    ]);
+    const names = await page.locator('.card .name').allTextContents();
+    expect(names.slice(7, 10).sort()).toEqual(['svc-02000', 'svc-03000', 'svc-06000']);
+    expect(await page.locator('#pager').textContent()).toBe('Showing 1–24 of 10,000 · page 1 of 417');
+    expect(await page.locator('#rest').textContent()).toBe(
+      '9,976 more on later pages · 9,990 healthy in all',
+    );
+    const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+    await mkdir(docs, { recursive: true });
+    await page.screenshot({ path: join(docs, 'dashboard-10k.png') });
+
+    // A breaker far down the list, found by the server-side filter.
+    await page.fill('#filter', 'svc-09876');
+    await expect
+      .poll(() => page.locator('.card .name').allTextContents(), { timeout: 20_000 })
+      .toEqual(['svc-09876']);
+    await expect
+      .poll(() => page.locator('#pager').textContent(), { timeout: 20_000 })
+      .toBe('Showing 1–1 of 1 matching · page 1 of 1');
+    expect(await page.locator('#rest').textContent()).toBe('9,999 other breakers not shown');
+    // Only the in-trouble ones, by a click on a count.
+    await page.fill('#filter', '');
+    await page.locator('#summary button[data-show="open"]').click();
+    await expect
+      .poll(() => page.locator('.card .badge').allTextContents(), { timeout: 20_000 })
+      .toEqual(['open', 'open', 'open', 'open', 'open']);
+    expect(errors).toEqual([]);
+    expect(held).toHaveLength(10_000);
+  }, 120_000);
 
   it('page — screenshot of the example for the docs (docs/dashboard.png)', async () => {
     const clock = new FakeClock();

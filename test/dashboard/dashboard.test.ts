@@ -32,8 +32,8 @@ async function setup(options: Partial<DashboardOptions> = {}) {
       failureThreshold: 2,
       recoveryTimeout: 5_000,
     });
-  const sse = async (headers?: Record<string, string>) => {
-    const client = await SseClient.open(`${url}events`, headers);
+  const sse = async (headers?: Record<string, string>, query = '') => {
+    const client = await SseClient.open(`${url}events${query}`, headers);
     cleanup.push(() => client.close());
     return client;
   };
@@ -259,14 +259,15 @@ describe('createDashboard — Server-Sent Events', () => {
     expect((await sse()).status).toBe(200);
   });
 
-  it('events — a client that does not read misses frames, buffers stay bounded, then it is dropped', async () => {
-    const maxBufferedBytes = 64 * 1024;
-    const { clock, breaker, sse, dashboard, url } = await setup({ maxBufferedBytes, maxSkippedFrames: 10 });
+  async function slowClientRun(options: Partial<DashboardOptions>) {
+    const { clock, breaker, sse, dashboard, url } = await setup(options);
     // Held here: the stream holds breakers weakly, and a collected breaker leaves the dashboard.
     const held = Array.from({ length: 500 }, (_, i) =>
       breaker(`breaker-${String(i).padStart(4, '0')}-${'x'.repeat(40)}`),
     );
-    const frameBytes = Buffer.byteLength(JSON.stringify(await (await fetch(`${url}api/breakers`)).json()));
+    const frameBytes = Buffer.byteLength(
+      JSON.stringify(await (await fetch(`${url}api/breakers?limit=500`)).json()),
+    );
     expect(frameBytes).toBeGreaterThan(300_000);
 
     // A raw client that sends its request and never reads a byte.
@@ -275,26 +276,41 @@ describe('createDashboard — Server-Sent Events', () => {
     cleanup.push(() => slow.destroy());
     await new Promise<void>((resolve) => slow.once('connect', resolve));
     slow.pause();
-    slow.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
-    const fast = await sse();
+    slow.write('GET /events?limit=500 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+    const fast = await sse(undefined, '?limit=500');
     await expect.poll(() => dashboard.stats().clients).toBe(2);
 
     // The fast client reads each frame before the next tick, so it never misses one.
     let maxBuffered = 0;
-    for (let i = 0; i < 100 && dashboard.stats().droppedClients === 0; i++) {
+    let ticks = 0;
+    for (; ticks < 100 && dashboard.stats().droppedClients === 0; ticks++) {
       clock.advance(1_000);
       maxBuffered = Math.max(maxBuffered, dashboard.stats().bufferedBytes);
-      await fast.waitForSnapshots(i + 2);
+      await fast.waitForSnapshots(ticks + 2);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    const stats = dashboard.stats();
-    expect(stats.skippedFrames).toBeGreaterThanOrEqual(10);
-    expect(stats.droppedClients).toBe(1);
-    // Never more than one frame beyond the bound is held for the slow client (plus what the fast one has in flight).
-    expect(maxBuffered).toBeLessThan(maxBufferedBytes + 3 * frameBytes);
     await expect.poll(() => dashboard.stats().clients).toBe(1);
     expect(fast.ended).toBe(false);
     expect(fast.snapshots().at(-1)!.breakers).toHaveLength(held.length);
+    return { stats: dashboard.stats(), ticks, maxBuffered, frameBytes };
+  }
+
+  it('events — a client with more than maxBufferedBytes waiting is dropped at the next tick', async () => {
+    const maxBufferedBytes = 64 * 1024;
+    const { stats, ticks, maxBuffered, frameBytes } = await slowClientRun({ maxBufferedBytes });
+    expect(stats.droppedClients).toBe(1);
+    // Dropped as soon as the kernel's socket buffers are full and a frame waits in the process
+    // (a few frames of 600 KB on loopback), not after maxSkippedFrames (5) more.
+    expect(ticks).toBeLessThanOrEqual(10);
+    // Never more than one frame beyond the bound is held for the slow client (plus what the fast one has in flight).
+    expect(maxBuffered).toBeLessThan(maxBufferedBytes + 3 * frameBytes);
+  });
+
+  it('events — a client that does not drain misses frames, then is dropped after maxSkippedFrames', async () => {
+    const { stats, ticks } = await slowClientRun({ maxBufferedBytes: 64 * 1024 * 1024, maxSkippedFrames: 3 });
+    expect(stats.skippedFrames).toBeGreaterThanOrEqual(3);
+    expect(stats.droppedClients).toBe(1);
+    expect(ticks).toBeLessThanOrEqual(10);
   });
 
   it('close — ends every stream, unsubscribes and refuses new requests', async () => {
