@@ -45,6 +45,8 @@ export async function main(
         maxRetriesPerRequest: 0,
         lazyConnect: true,
       });
+      // Without an `error` listener a Redis outage would crash (node-redis) or flood the log (ioredis).
+      redis.on('error', (err) => log(`  ${id}: redis: ${err.message}`));
       await redis.connect();
       const fleet = redisFleet({ client: redis, prefix: 'example', flushIntervalMs: 50 });
       const breaker = new CircuitBreaker({

@@ -13,6 +13,8 @@ export interface RedisSubscriber {
   unsubscribe(channel: string): void;
   /** Called after every (re)connection, once the subscriptions are in place. */
   onReady(listener: () => void): void;
+  /** Called with each error of the connection (optional: a custom subscriber may not report them). */
+  onError?(listener: (error: unknown) => void): void;
   /** Closes the connection. */
   close(): Promise<void>;
 }
@@ -27,6 +29,13 @@ export interface RedisAdapter {
   command(args: readonly string[]): Promise<unknown>;
   /** A new subscriber connection made from the client. */
   subscriber(): RedisSubscriber;
+  /**
+   * Whether the client can run a command now (connected and ready). Optional; when it says
+   * false, the fleet goes local-only at once instead of waiting for errors.
+   */
+  ready?(): boolean;
+  /** Calls `listener` each time the client becomes ready; returns the function that removes it. Optional. */
+  onReady?(listener: () => void): () => void;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -41,6 +50,46 @@ function isNoScript(error: unknown): boolean {
 
 function warn(message: string): void {
   process.emitWarning(`breakwater/redis: ${message}`, { type: 'BreakwaterFleetWarning' });
+}
+
+const unwarned = new WeakSet<object>();
+
+/**
+ * One process warning per client object that has no `error` listener: node-redis throws an
+ * `error` event nobody listens to (the process exits when Redis goes away), ioredis logs every
+ * failed reconnection. The client is the user's, so no listener is added to it here.
+ */
+export function warnIfNoErrorListener(client: unknown): void {
+  if (typeof client !== 'object' || client === null || unwarned.has(client)) return;
+  const c = client as AnyClient;
+  if (isAdapter(c) || typeof c.listenerCount !== 'function') return;
+  if ((call(c, 'listenerCount', 'error') as number) > 0) return;
+  unwarned.add(client);
+  warn(
+    "the Redis client has no 'error' listener: when Redis goes away, node-redis throws the error (the process exits) and ioredis logs every failed reconnection. Add client.on('error', ...) before Redis can fail; the fleet itself runs local-only while Redis is down",
+  );
+}
+
+/** Listens for `event` on a client; returns the function that removes the listener. */
+function listen(target: AnyClient, event: string, listener: Fn): () => void {
+  call(target, 'on', event, listener);
+  return () => {
+    call(target, typeof target.off === 'function' ? 'off' : 'removeListener', event, listener);
+  };
+}
+
+/** Forwards a connection's errors to the listeners registered with `onError`. */
+function errorRelay(): {
+  readonly listeners: ((error: unknown) => void)[];
+  readonly emit: (error: unknown) => void;
+} {
+  const listeners: ((error: unknown) => void)[] = [];
+  return {
+    listeners,
+    emit: (error) => {
+      for (const listener of listeners) listener(error);
+    },
+  };
 }
 
 /** True for an object that already implements {@link RedisAdapter}. */
@@ -95,11 +144,15 @@ function ioredisAdapter(client: AnyClient): RedisAdapter {
       }
     },
     command: ([name, ...rest]) => call(client, 'call', name, ...rest) as Promise<unknown>,
+    ready: () => client.status === 'ready',
+    onReady: (listener) => listen(client, 'ready', listener),
     subscriber() {
       const sub = call(client, 'duplicate') as AnyClient;
       const handlers = new Map<string, (message: string) => void>();
       const ready: (() => void)[] = [];
-      call(sub, 'on', 'error', noop);
+      const errors = errorRelay();
+      // Our connection: always listened to (no uncaught error, no "Unhandled error event" log).
+      call(sub, 'on', 'error', errors.emit);
       call(sub, 'on', 'message', (channel: string, message: string) => handlers.get(channel)?.(message));
       call(sub, 'on', 'ready', () => {
         const channels = [...handlers.keys()];
@@ -120,6 +173,7 @@ function ioredisAdapter(client: AnyClient): RedisAdapter {
           if (sub.status === 'ready') (call(sub, 'unsubscribe', channel) as Promise<unknown>).catch(noop);
         },
         onReady: (listener) => ready.push(listener),
+        onError: (listener) => errors.listeners.push(listener),
         close() {
           handlers.clear();
           call(sub, 'disconnect');
@@ -152,11 +206,15 @@ function nodeRedisAdapter(client: AnyClient): RedisAdapter {
       }
     },
     command: send,
+    ready: () => client.isReady === true,
+    onReady: (listener) => listen(client, 'ready', listener),
     subscriber() {
       const sub = call(client, 'duplicate') as AnyClient;
       const ready: (() => void)[] = [];
       const live = new Set<string>();
-      call(sub, 'on', 'error', noop);
+      const errors = errorRelay();
+      // Our connection: always listened to (an `error` event without a listener would throw).
+      call(sub, 'on', 'error', errors.emit);
       call(sub, 'on', 'ready', () => {
         // node-redis resubscribes its listeners itself; give it a turn, then report.
         setImmediate(() => {
@@ -178,8 +236,22 @@ function nodeRedisAdapter(client: AnyClient): RedisAdapter {
           (call(sub, 'unsubscribe', channel) as Promise<unknown>).catch(noop);
         },
         onReady: (listener) => ready.push(listener),
+        onError: (listener) => errors.listeners.push(listener),
         async close() {
           live.clear();
+          if (sub.isOpen === true && sub.isReady !== true) {
+            // node-redis leaves the socket open when destroyed while a connection attempt is in
+            // flight: wait for that attempt to end (ready, or failed with an error), then destroy.
+            await new Promise<void>((resolve) => {
+              const done = (): void => {
+                call(sub, 'removeListener', 'ready', done);
+                call(sub, 'removeListener', 'error', done);
+                resolve();
+              };
+              call(sub, 'on', 'ready', done);
+              call(sub, 'on', 'error', done);
+            });
+          }
           try {
             if (typeof sub.destroy === 'function') call(sub, 'destroy');
             else await (call(sub, 'disconnect') as Promise<unknown>);

@@ -43,6 +43,8 @@ export interface MemberContext {
   readonly settings: MemberSettings;
   /** Called once when the member closes. */
   readonly detach: (member: RedisFleetMember) => void;
+  /** Told the outcome of every store call (`true`: Redis answered). Optional. */
+  readonly outcome?: (ok: boolean) => void;
 }
 
 const EAGER_MIN_MS = 50;
@@ -121,6 +123,10 @@ export class RedisFleetMember implements FleetMember {
   /** False while degraded, or while refused for a configuration mismatch: local-only either way. */
   get healthy(): boolean {
     return this.#healthy && !this.#refused;
+  }
+  /** True while degraded: the store failed or the client is not connected. */
+  get degraded(): boolean {
+    return !this.#healthy;
   }
   get state(): FleetState {
     return this.#view.state;
@@ -249,10 +255,30 @@ export class RedisFleetMember implements FleetMember {
     return Promise.resolve();
   }
 
-  /** One script call; resolves the reply, or `undefined` after a store error (counted). */
+  /**
+   * Called when the client becomes ready again: a degraded member tries the store at once
+   * instead of at its next reconnect attempt.
+   */
+  wake(): void {
+    if (this.#closed || this.#healthy || this.#reconnectTimer === undefined) return;
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    this.#reconnect();
+  }
+
+  /**
+   * One script call; resolves the reply, or `undefined` after a store error (counted). A client
+   * that says it is not ready (not connected yet, or reconnecting) degrades the member at once.
+   */
   #call(op: FleetOp, args: readonly (string | number)[]): Promise<FleetReply | undefined> {
+    const adapter = this.#ctx.adapter;
+    if (adapter.ready?.() === false) {
+      this.#ctx.outcome?.(false);
+      this.#storeError(new Error(`breakwater/redis: the ${adapter.kind} client is not connected`), true);
+      return Promise.resolve(undefined);
+    }
     return this.#script.run(op, args, this.#clock, this.#s.deadlineMs, this.#viewArg()).then(
       (reply) => {
+        this.#ctx.outcome?.(true);
         if (this.#closed || !this.#healthy) return undefined;
         this.#errors = 0;
         try {
@@ -267,7 +293,8 @@ export class RedisFleetMember implements FleetMember {
         return reply;
       },
       (error: unknown) => {
-        this.#storeError(error);
+        this.#ctx.outcome?.(false);
+        this.#storeError(error, false);
         return undefined;
       },
     );
@@ -322,9 +349,10 @@ export class RedisFleetMember implements FleetMember {
     if (kind === 'regression' || next.state !== v.state) this.#emit(kind);
   }
 
-  #storeError(error: unknown): void {
+  /** A failed store call; `atOnce`: degrade without waiting for `degradeAfterErrors` of them. */
+  #storeError(error: unknown, atOnce: boolean): void {
     if (this.#closed || !this.#healthy) return;
-    if (++this.#errors < this.#s.degradeAfterErrors) return;
+    if (!atOnce && ++this.#errors < this.#s.degradeAfterErrors) return;
     this.#healthy = false;
     this.#acquiring = false;
     this.#calls = this.#failures = this.#slow = this.#newFailures = 0;
@@ -344,6 +372,11 @@ export class RedisFleetMember implements FleetMember {
     this.#reconnectTimer = undefined;
     if (this.#closed) return;
     const clock = this.#clock;
+    if (this.#ctx.adapter.ready?.() === false) {
+      // Not connected: nothing to ask yet (the client's `ready` wakes the member earlier).
+      this.#reconnectTimer = clock.setTimeout(this.#reconnect, this.#s.reconnectIntervalMs);
+      return;
+    }
     withDeadline(this.#ctx.adapter.command(['PING']), this.#s.deadlineMs, clock, 'fleet ping')
       .then(() => this.#script.run('sync', [], clock, this.#s.deadlineMs, this.#viewArg()))
       .then(

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Fleet, FleetHost, FleetMember, FleetState } from '../breaker/fleet.js';
 import type { ResolvedOptions } from '../breaker/options.js';
 import { OptionChecker } from '../core/validate.js';
-import { type RedisAdapter, type RedisSubscriber, toAdapter } from './adapter.js';
+import { type RedisAdapter, type RedisSubscriber, toAdapter, warnIfNoErrorListener } from './adapter.js';
 import { type FleetRule, FleetScript } from './fleet-script.js';
 import { fleetKeys } from './keys.js';
 import { type MemberSettings, RedisFleetMember } from './member.js';
@@ -144,6 +144,10 @@ function resolve(options: RedisFleetOptions): Resolved {
   };
 }
 
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The fleet rule of a breaker: its own thresholds, evaluated over the fleet's window. */
 export function ruleOf(
   o: ResolvedOptions,
@@ -176,6 +180,7 @@ export function ruleOf(
  *
  * @example
  * const redis = new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+ * redis.on('error', (err) => log.warn('redis', err.message)); // without it, a Redis outage floods the log
  * const fleet = redisFleet({ client: redis, prefix: 'myapp' });
  * const breaker = new CircuitBreaker({ name: 'payments', failureRateThreshold: 0.5, fleet });
  */
@@ -186,15 +191,51 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
   const members = new Set<RedisFleetMember>();
   const byChannel = new Map<string, Set<RedisFleetMember>>();
   let subscriber: RedisSubscriber | undefined;
+  /** Removes our `ready` listener from the client (while any breaker is attached). */
+  let unwatch: (() => void) | undefined;
+  /**
+   * An error of the subscriber connection not reported yet. The next store call decides: if it
+   * fails too, Redis itself is away and the members report it (`degraded`); if it succeeds, only
+   * the subscriber is down, and nothing else would say so: one process warning. Cleared when the
+   * subscriber is ready again, so at most one warning per subscriber outage.
+   */
+  let subscriberError: { error: unknown } | undefined;
+  let subscriberDown = false;
 
   const onReady = (): void => {
+    subscriberDown = false;
+    subscriberError = undefined;
     for (const m of members) m.sync();
+  };
+  const onSubscriberError = (from: RedisSubscriber, error: unknown): void => {
+    if (from !== subscriber || subscriberDown) return;
+    subscriberDown = true;
+    // Redis itself is away: the members report it (or already did).
+    if (adapter.ready?.() === false || [...members].some((m) => m.degraded)) return;
+    subscriberError = { error };
+  };
+  const outcome = (ok: boolean): void => {
+    const pending = subscriberError;
+    if (pending === undefined) return;
+    subscriberError = undefined;
+    if (ok) {
+      process.emitWarning(
+        `breakwater/redis: the fleet's subscriber connection failed (${errorText(pending.error)}); transition hints pause until it reconnects, the state still arrives with every reply and sync`,
+        { type: 'BreakwaterFleetWarning' },
+      );
+    }
   };
   const subscribe = (member: RedisFleetMember): void => {
     if (!r.pubsub) return;
     if (subscriber === undefined) {
-      subscriber = adapter.subscriber();
-      subscriber.onReady(onReady);
+      const sub = adapter.subscriber();
+      subscriber = sub;
+      subscriberDown = false;
+      subscriberError = undefined;
+      sub.onReady(onReady);
+      sub.onError?.((error) => {
+        onSubscriberError(sub, error);
+      });
     }
     let set = byChannel.get(member.channel);
     if (set === undefined) {
@@ -207,6 +248,9 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
     }
     set.add(member);
   };
+  const onClientReady = (): void => {
+    for (const m of members) m.wake();
+  };
   const detach = (member: RedisFleetMember): void => {
     members.delete(member);
     const set = byChannel.get(member.channel);
@@ -217,9 +261,14 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
         subscriber?.unsubscribe(member.channel);
       }
     }
-    if (members.size === 0 && subscriber !== undefined) {
-      void subscriber.close();
-      subscriber = undefined;
+    if (members.size === 0) {
+      unwatch?.();
+      unwatch = undefined;
+      if (subscriber !== undefined) {
+        void subscriber.close();
+        subscriber = undefined;
+        subscriberError = undefined;
+      }
     }
   };
 
@@ -233,9 +282,13 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
       // Each member calls at least once per sync interval; its configuration counts as in use
       // for three of them.
       const script = new FleetScript(adapter, keys, ruleOf(o, r), 3 * r.settings.syncIntervalMs);
+      if (members.size === 0) {
+        warnIfNoErrorListener(options.client);
+        unwatch ??= adapter.onReady?.(onClientReady);
+      }
       const member = new RedisFleetMember(
         host,
-        { adapter, instanceId, settings: { ...r.settings, leaseMs }, detach },
+        { adapter, instanceId, settings: { ...r.settings, leaseMs }, detach, outcome },
         script,
         keys.channel,
       );

@@ -20,7 +20,7 @@ import { systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 import { encodeForQueue } from '../policies/queue-errors.js';
 import type { DeadLetter, QueuedItem, QueueStorage, UndecodableEntry } from '../policies/queue-storage.js';
-import { type RedisAdapter, toAdapter } from './adapter.js';
+import { type RedisAdapter, toAdapter, warnIfNoErrorListener } from './adapter.js';
 import { withDeadline } from './fleet-script.js';
 
 /** Options of {@link redisStreamQueueStorage}. */
@@ -169,6 +169,7 @@ export function redisStreamQueueStorage<P>(options: RedisStreamQueueStorageOptio
   check.number('deadlineMs', deadlineMs, { min: 0, minExclusive: true, max: 2_147_483_647 });
   check.throwIfAny();
   const adapter: RedisAdapter = toAdapter(options.client);
+  warnIfNoErrorListener(options.client);
   const stream = options.stream;
   const dead = options.deadLetterStream ?? `${stream}:dead`;
   const group = options.group ?? 'breakwater';
