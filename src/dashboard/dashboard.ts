@@ -117,7 +117,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const fleet =
     options.fleet === undefined
       ? undefined
-      : new FleetSource(options.fleet, clock, { minIntervalMs: 1_000, goneKeepMs: 60_000, maxInstances: 1_000 });
+      : new FleetSource(options.fleet, clock, {
+          minIntervalMs: 1_000,
+          goneKeepMs: 60_000,
+          maxInstances: 1_000,
+        });
   const requestTable = (done: (table: BreakerTable) => void): void => {
     if (fleet === undefined) scanner.request(done);
     else fleet.request(done);

@@ -75,7 +75,13 @@ export class FleetTable extends BreakerTable {
   }
 }
 
-const RANK: Readonly<Record<string, number>> = { open: 0, isolated: 1, 'half-open': 2, closed: 3, disabled: 4 };
+const RANK: Readonly<Record<string, number>> = {
+  open: 0,
+  isolated: 1,
+  'half-open': 2,
+  closed: 3,
+  disabled: 4,
+};
 const ZERO_TOTALS = Object.freeze({
   calls: 0,
   successes: 0,

@@ -236,7 +236,11 @@ export async function readSummaries(
   return names.map((id, i) => {
     const text = values[i];
     const summary =
-      typeof text === 'string' ? decodeSummary(text) : text instanceof Buffer ? decodeSummary(String(text)) : undefined;
+      typeof text === 'string'
+        ? decodeSummary(text)
+        : text instanceof Buffer
+          ? decodeSummary(String(text))
+          : undefined;
     return { id, summary: summary?.id === id ? summary : undefined };
   });
 }
