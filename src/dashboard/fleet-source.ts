@@ -145,7 +145,7 @@ export class FleetSource {
       read = Promise.reject(error);
     }
     const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-    read
+    void read
       .then(
         (published) => this.#build(published, undefined),
         (error: unknown) => this.#build(undefined, message(error)),
@@ -229,7 +229,7 @@ export class FleetSource {
 
 /** One row from a breaker's rows on several instances. */
 function foldRows(name: string, parts: SummaryRow[], on: FleetBreakerOnInstance[]): FleetBreakerStats {
-  let worst = parts[0] as SummaryRow;
+  const worst = parts.reduce((w, p) => ((RANK[p.state] ?? 9) < (RANK[w.state] ?? 9) ? p : w));
   let local = worst.localState;
   let calls = 0;
   let failures = 0;
@@ -237,7 +237,6 @@ function foldRows(name: string, parts: SummaryRow[], on: FleetBreakerOnInstance[
   let inFlight = 0;
   let generation = 0;
   for (const p of parts) {
-    if ((RANK[p.state] ?? 9) < (RANK[worst.state] ?? 9)) worst = p;
     if ((RANK[p.localState] ?? 9) < (RANK[local] ?? 9)) local = p.localState;
     calls += p.calls;
     failures += p.failures;

@@ -123,8 +123,7 @@ export function encodeSummary(input: SummaryInput, limits: SummaryLimits): strin
   let bytes = Buffer.byteLength(head) + 40;
   const rows: string[] = [];
   const n = Math.min(sorted.length, limits.maxBreakers);
-  for (let i = 0; i < n; i++) {
-    const b = sorted[i] as BreakerStats;
+  for (const b of sorted.slice(0, n)) {
     const row = rowOf(b, input.fleetOf(b.name));
     const size = Buffer.byteLength(row) + 1;
     if (bytes + size > limits.maxBytes) break;
@@ -180,7 +179,7 @@ export function decodeSummary(text: string): InstanceSummary | undefined {
   const c = o.counts;
   if (!Array.isArray(c) || c.length !== 6 || !c.every(isCount)) return undefined;
   if (![o.total, o.members, o.degraded, o.omitted].every(isCount) || !Array.isArray(o.rows)) return undefined;
-  const [open, isolated, half, failing, slow, healthy] = c as number[];
+  const [open, isolated, half, failing, slow, healthy] = c;
   const rows: SummaryRow[] = [];
   for (const r of o.rows as unknown[]) {
     const row = decodeRow(r);

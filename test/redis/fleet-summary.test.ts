@@ -174,7 +174,7 @@ describe('redisFleet summary publishing', () => {
   it('summary — bad options are named', () => {
     const clock = new FakeClock();
     const { adapter } = countingAdapter(clock, { value: 'ok' });
-    expect(() => redisFleet({ client: adapter, summary: { telemetry: {} as Telemetry } })).toThrow(
+    expect(() => redisFleet({ client: adapter, summary: { telemetry: {} as unknown as Telemetry } })).toThrow(
       /summary\.telemetry/,
     );
     expect(() =>
