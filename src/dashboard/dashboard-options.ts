@@ -3,11 +3,18 @@ import type { Clock } from '../core/clock.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { isTelemetry } from '../telemetry/sources.js';
+import { type FleetReader, isFleetReader } from './fleet-source.js';
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
-  /** The telemetry stream the breakers report into. */
-  readonly source: Telemetry;
+  /** The telemetry stream the breakers report into. Optional when `fleet` is given. */
+  readonly source?: Telemetry;
+  /**
+   * A `redisFleet(...)` whose instances publish summaries (its `summary` option): the page then
+   * shows every breaker of every instance, read from Redis at most once a second while a page is
+   * open. See the README, "Fleet view".
+   */
+  readonly fleet?: FleetReader;
   /** Show isolate / reset buttons and accept control requests. Needs `token`. Default `false`. */
   readonly allowControl?: boolean;
   /** The bearer token control requests must carry (at least 16 characters). */
@@ -47,6 +54,7 @@ export interface DashboardOptions {
 
 const KNOWN = [
   'source',
+  'fleet',
   'allowControl',
   'token',
   'title',
@@ -72,7 +80,10 @@ export function validateDashboardOptions(options: DashboardOptions): void {
   }
   check.knownKeys(options, KNOWN);
   const o = options as unknown as Record<string, unknown>;
-  if (!isTelemetry(o.source)) check.fail('source', o.source, 'a Telemetry stream', 'type');
+  if (o.fleet !== undefined && !isFleetReader(o.fleet))
+    check.fail('fleet', o.fleet, 'a fleet from redisFleet(...) (with summaries())', 'type');
+  if (o.source === undefined ? o.fleet === undefined : !isTelemetry(o.source))
+    check.fail('source', o.source, 'a Telemetry stream', 'type');
   if (o.allowControl !== undefined && typeof o.allowControl !== 'boolean')
     check.fail('allowControl', o.allowControl, 'a boolean', 'type');
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 16 || /\s/.test(o.token)))

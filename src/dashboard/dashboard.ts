@@ -16,6 +16,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
+import { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { type ActivitySnapshot, ActivityTracker } from '../telemetry/activity.js';
 import { breakerSources } from '../telemetry/sources.js';
@@ -24,6 +25,7 @@ import { type BreakerCounts, type BreakerQuery, parseQuery, queryKey, selectPage
 import { BreakerScanner, type BreakerTable } from './breaker-scan.js';
 import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
 import { type DashboardOptions, validateDashboardOptions } from './dashboard-options.js';
+import { type FleetInstanceView, FleetSource, FleetTable } from './fleet-source.js';
 import { renderPage } from './page.js';
 import { SseHub, type SseStats } from './sse-hub.js';
 
@@ -48,6 +50,12 @@ export interface DashboardSnapshot extends ActivitySnapshot {
   readonly counts: BreakerCounts;
   /** Prior states in all (`priorStates` holds the newest 50). */
   readonly priorStateCount: number;
+  /**
+   * With the `fleet` option: every instance that published a summary (live, degraded, or gone
+   * once its summary expired), and the last read's error while reads fail. The breakers are then
+   * the fleet's, one row per name, each with `instances` (the breaker on each live instance).
+   */
+  readonly fleet?: { readonly instances: readonly FleetInstanceView[]; readonly error: string | null };
 }
 
 /** `limit` when a request names none, and the largest accepted. */
@@ -93,7 +101,9 @@ const CONTROL = /\/api\/breakers\/([^/]+)\/(isolate|reset)$/;
  */
 export function createDashboard(options: DashboardOptions): Dashboard {
   validateDashboardOptions(options);
-  const { source: telemetry, allowControl = false, title = 'breakwater', clock = systemClock } = options;
+  const { allowControl = false, title = 'breakwater', clock = systemClock } = options;
+  // A dashboard of the fleet alone needs no stream of its own.
+  const telemetry = options.source ?? new Telemetry();
   const tracker = new ActivityTracker(telemetry, {
     clock,
     seconds: options.historySeconds ?? 120,
@@ -104,6 +114,18 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     () => clock.now(),
     (name) => tracker.seenGeneration(name),
   );
+  const fleet =
+    options.fleet === undefined
+      ? undefined
+      : new FleetSource(options.fleet, clock, {
+          minIntervalMs: 1_000,
+          goneKeepMs: 60_000,
+          maxInstances: 1_000,
+        });
+  const requestTable = (done: (table: BreakerTable) => void): void => {
+    if (fleet === undefined) scanner.request(done);
+    else fleet.request(done);
+  };
   const hosts = new HostAllowList(options.allowedHosts ?? []);
   const readDigest = options.readToken === undefined ? undefined : tokenDigest(options.readToken);
   const page = renderPage(title, allowControl);
@@ -137,6 +159,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       priorStates: table.priorStates.slice(),
       priorStateCount: table.priorStateCount,
       policies: tracker.policies(),
+      ...(table instanceof FleetTable
+        ? { fleet: { instances: table.instances, error: table.error ?? null } }
+        : {}),
     };
   };
   const hub = new SseHub<BreakerQuery>(
@@ -151,7 +176,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       maxSkippedFrames: options.maxSkippedFrames ?? 5,
     },
     (queries, done) => {
-      scanner.request((table) => {
+      requestTable((table) => {
         const texts = new Map<string, string>();
         for (const [key, query] of queries) texts.set(key, JSON.stringify(snapshotOf(table, query)));
         done(texts);
@@ -236,7 +261,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         hub.accept(req, res, query, queryKey(query));
         return;
       }
-      scanner.request((table) => {
+      requestTable((table) => {
         if (res.destroyed || res.headersSent) return;
         let text: string;
         try {

@@ -12,7 +12,7 @@ export const PAGE_SCRIPT = String.raw`
   var grid = $('breakers'), list = $('transitions'), statusEl = $('status'), filterEl = $('filter');
   var summaryEl = $('summary'), emptyEl = $('empty'), messageEl = $('message'), tokenEl = $('token');
   var showEl = $('show'), sortEl = $('sort'), pagerEl = $('pager'), prevEl = $('prev'), nextEl = $('next');
-  var restEl = $('rest');
+  var restEl = $('rest'), instancesEl = $('instances');
   var cards = new Map();
   var latest = null;
   var MAX_TRANSITIONS = 50;
@@ -154,6 +154,57 @@ export const PAGE_SCRIPT = String.raw`
       sum(series.failures) + ' failed, ' + sum(series.rejected) + ' rejected) \u00b7 peak ' + peak + '/s');
   }
 
+  // Fleet view: the breaker on each live instance, effective state first, local state if it differs.
+  function updateInstances(c, b) {
+    if (!c.onInstances) {
+      c.onInstances = el('ul', 'on-instances');
+      c.root.insertBefore(c.onInstances, c.root.querySelector('.stats'));
+      c.root.querySelector('.spark').style.display = 'none';
+      c.legend.hidden = true;
+      c.totals.hidden = true;
+      [c.p50, c.p90, c.p99, c.count].forEach(function (dd) { dd.parentNode.hidden = true; });
+    }
+    var items = b.instances.map(function (i) {
+      var li = el('li', 'on-instance');
+      li.setAttribute('data-instance', i.instance);
+      li.setAttribute('data-state', i.state);
+      li.appendChild(el('span', 'label', i.label));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', 'to-' + i.state, i.state));
+      var notes = [];
+      if (i.localState !== i.state) notes.push('local: ' + i.localState);
+      if (i.fleetState !== undefined && i.fleetState !== null) notes.push('fleet: ' + i.fleetState);
+      if (i.healthy === false) notes.push('local-only');
+      notes.push(i.calls + ' calls, ' + i.failures + ' failed');
+      li.appendChild(el('span', 'notes', ' \u00b7 ' + notes.join(' \u00b7 ')));
+      return li;
+    });
+    c.onInstances.replaceChildren.apply(c.onInstances, items);
+  }
+
+  // Fleet view: one chip per instance, live, degraded (some breakers local-only) or gone.
+  function renderInstances(snap) {
+    instancesEl.hidden = !snap.fleet;
+    if (!snap.fleet) return;
+    var items = [el('span', 'total', plural(snap.fleet.instances.filter(function (i) { return i.status !== 'gone'; }).length, 'instance'))];
+    snap.fleet.instances.forEach(function (i) {
+      var chip = el('span', 'instance ' + i.status);
+      chip.setAttribute('data-instance', i.id);
+      chip.setAttribute('data-status', i.status);
+      chip.appendChild(el('b', '', i.label));
+      var text = ' ' + i.status;
+      if (i.status === 'gone') text += ' ' + duration(i.goneForMs) + ' ago';
+      if (i.status === 'degraded') text += ' (' + i.degraded + ' of ' + i.members + ' local-only)';
+      text += ' \u00b7 ' + plural(i.total, 'breaker');
+      if (i.counts.trouble > 0) text += ', ' + i.counts.trouble + ' in trouble';
+      if (i.omitted > 0) text += ' (' + i.omitted + ' not listed)';
+      chip.appendChild(document.createTextNode(text));
+      items.push(chip);
+    });
+    if (snap.fleet.error) items.push(el('span', 'instance error', 'reading the fleet failed: ' + snap.fleet.error));
+    instancesEl.replaceChildren.apply(instancesEl, items);
+  }
+
   function update(c, b, snap) {
     c.root.setAttribute('data-state', b.state);
     c.badge.textContent = b.state;
@@ -162,6 +213,10 @@ export const PAGE_SCRIPT = String.raw`
     // Fleet mode: the fleet may refuse calls while this process's own breaker is closed.
     if (b.localState !== undefined && b.localState !== b.state) meta += ' \u00b7 fleet-wide (local: ' + b.localState + ')';
     c.meta.textContent = meta;
+    if (b.instances) {
+      c.meta.textContent = b.state + ' on ' + plural(b.instances.length, 'instance') + ' \u00b7 generation ' + b.generation;
+      updateInstances(c, b);
+    }
     c.calls.textContent = String(b.window.calls);
     c.failureRate.textContent = percent(b.window.failureRate);
     c.slowRate.textContent = percent(b.window.slowCallRate);
@@ -173,7 +228,7 @@ export const PAGE_SCRIPT = String.raw`
     var t = b.totals;
     c.totals.textContent = 'since created: ' + t.successes + ' ok \u00b7 ' + t.failures + ' failed \u00b7 ' +
       t.timeouts + ' timed out \u00b7 ' + t.rejected + ' rejected \u00b7 ' + t.fallbacks + ' fallbacks';
-    sparkPaths(c, b.series, snap);
+    if (!b.instances) sparkPaths(c, b.series, snap);
     if (snap.allowControl && !c.actions) addActions(c);
   }
 
@@ -190,6 +245,7 @@ export const PAGE_SCRIPT = String.raw`
     });
     cards.forEach(function (c, name) { if (!live.has(name)) { c.root.remove(); cards.delete(name); } });
     renderSummary(snap);
+    renderInstances(snap);
     renderPager(snap);
     emptyEl.hidden = snap.total > 0;
     if (tokenEl) tokenEl.hidden = !snap.allowControl;

@@ -76,4 +76,15 @@ nav.pager { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; marg
 nav.pager button:disabled { opacity: 0.4; cursor: default; }
 #rest { margin-left: auto; }
 #message:empty { display: none; }
+#instances { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 10px 20px 0; color: var(--muted); }
+#instances[hidden] { display: none; }
+#instances .instance { border: 1px solid var(--closed); border-radius: 10px; padding: 2px 10px; font-size: 13px; }
+#instances .instance b { color: var(--text); margin-right: 2px; }
+#instances .instance.degraded { border-color: var(--half-open); color: var(--half-open); }
+#instances .instance.gone { border-color: var(--disabled); border-style: dashed; opacity: 0.7; }
+#instances .instance.error { border-color: var(--open); color: var(--open); }
+ul.on-instances { list-style: none; margin: 0 0 6px; padding: 0; font-size: 12px; }
+ul.on-instances li { padding: 2px 0; border-top: 1px solid var(--line); }
+ul.on-instances .label { font-weight: 600; }
+ul.on-instances .notes { color: var(--muted); }
 `;

@@ -54,6 +54,7 @@ export function renderPage(title: string, allowControl: boolean): Page {
 ${token}
 <span id="status">connecting</span>
 </header>
+<div id="instances" hidden></div>
 <main>
 <section>
 <p id="message" role="status"></p>

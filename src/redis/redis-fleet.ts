@@ -6,11 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Fleet, FleetHost, FleetMember, FleetState } from '../breaker/fleet.js';
 import type { ResolvedOptions } from '../breaker/options.js';
+import { systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 import { type RedisAdapter, type RedisSubscriber, toAdapter, warnIfNoErrorListener } from './adapter.js';
 import { type FleetRule, FleetScript } from './fleet-script.js';
 import { fleetKeys } from './keys.js';
 import { type MemberSettings, RedisFleetMember } from './member.js';
+import {
+  type FleetSummaryOptions,
+  type PublishedInstance,
+  SummaryPublisher,
+  readSummaries,
+  resolveSummary,
+} from './summary-publisher.js';
 
 /** Options of {@link redisFleet}. Every timing is in ms. */
 export interface RedisFleetOptions {
@@ -42,6 +50,11 @@ export interface RedisFleetOptions {
   readonly stateTtlMs?: number;
   /** Listen for transition hints (pub/sub). Without them, instances converge by flush and sync replies. Default `true`. */
   readonly pubsub?: boolean;
+  /**
+   * Publish a summary of this instance's breakers for the dashboard's fleet view (about once a
+   * second, one script call, bounded in size, expiring). Off unless given. See the README, "Fleet view".
+   */
+  readonly summary?: FleetSummaryOptions;
 }
 
 /** A {@link Fleet} on Redis, with fleet-wide operator actions. */
@@ -55,7 +68,14 @@ export interface RedisFleet extends Fleet {
    * `reset` (closed, fresh window) or `release` (end an isolation). Resolves the new fleet state.
    */
   force(name: string, action: 'isolate' | 'reset' | 'release'): Promise<FleetState>;
-  /** Detaches every breaker and closes the subscriber connection (never your client). */
+  /** This fleet's instance id (random; one per `redisFleet(...)`). */
+  readonly instanceId: string;
+  /**
+   * Every instance's published summary (see the `summary` option); an instance whose summary
+   * expired but is still indexed has `summary: undefined`. Two commands; rejects on a store error.
+   */
+  summaries(): Promise<PublishedInstance[]>;
+  /** Detaches every breaker, stops publishing and closes the subscriber connection (never your client). */
   close(): Promise<void>;
 }
 
@@ -74,6 +94,7 @@ const KNOWN = [
   'window',
   'stateTtlMs',
   'pubsub',
+  'summary',
 ];
 
 interface Resolved {
@@ -84,6 +105,7 @@ interface Resolved {
   readonly window: { duration: number; buckets: number } | undefined;
   readonly stateTtlMs: number | undefined;
   readonly pubsub: boolean;
+  readonly summary: ReturnType<typeof resolveSummary>;
 }
 
 function resolve(options: RedisFleetOptions): Resolved {
@@ -132,6 +154,7 @@ function resolve(options: RedisFleetOptions): Resolved {
   }
   if (o.pubsub !== undefined && typeof o.pubsub !== 'boolean')
     check.fail('pubsub', o.pubsub, 'a boolean', 'type');
+  const summary = o.summary === undefined ? undefined : resolveSummary(o.summary, check);
   check.throwIfAny();
   return {
     prefix,
@@ -141,6 +164,7 @@ function resolve(options: RedisFleetOptions): Resolved {
     window,
     stateTtlMs: o.stateTtlMs,
     pubsub: o.pubsub ?? true,
+    summary,
   };
 }
 
@@ -190,6 +214,8 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
   const instanceId = randomUUID();
   const members = new Set<RedisFleetMember>();
   const byChannel = new Map<string, Set<RedisFleetMember>>();
+  const byName = new Map<string, RedisFleetMember>();
+  const nameOf = new Map<RedisFleetMember, string>();
   let subscriber: RedisSubscriber | undefined;
   /** Removes our `ready` listener from the client (while any breaker is attached). */
   let unwatch: (() => void) | undefined;
@@ -253,6 +279,9 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
   };
   const detach = (member: RedisFleetMember): void => {
     members.delete(member);
+    const name = nameOf.get(member);
+    nameOf.delete(member);
+    if (name !== undefined && byName.get(name) === member) byName.delete(name);
     const set = byChannel.get(member.channel);
     if (set !== undefined) {
       set.delete(member);
@@ -293,6 +322,8 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
         keys.channel,
       );
       members.add(member);
+      byName.set(host.name, member);
+      nameOf.set(member, host.name);
       subscribe(member);
       return member;
     },
@@ -302,9 +333,32 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
         throw new Error(`breakwater/redis: no breaker named "${name}" is attached to this fleet`);
       return member.force(action);
     },
+    instanceId,
+    summaries: () => readSummaries(adapter, r.prefix, r.settings.deadlineMs, r.summary?.clock ?? systemClock),
     async close() {
-      await Promise.all([...members].map((m) => m.close()));
+      await Promise.all([...members].map((m) => m.close()).concat(publisher?.close() ?? []));
     },
   };
+  const publisher =
+    r.summary === undefined
+      ? undefined
+      : new SummaryPublisher(
+          adapter,
+          r.prefix,
+          instanceId,
+          r.summary,
+          {
+            fleetOf: (name) => {
+              const m = byName.get(name);
+              return m === undefined ? undefined : { state: m.state, healthy: m.healthy };
+            },
+            members: () => {
+              let degraded = 0;
+              for (const m of members) if (!m.healthy) degraded++;
+              return { members: members.size, degraded };
+            },
+          },
+          r.settings.deadlineMs,
+        );
   return fleet;
 }
