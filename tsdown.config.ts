@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsdown';
 
-const common = { dts: true, platform: 'node', target: 'node20', sourcemap: true } as const;
+const common = { dts: true, platform: 'node', target: 'node20', sourcemap: false } as const;
 
 export default defineConfig([
   {

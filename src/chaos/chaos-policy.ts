@@ -72,6 +72,7 @@ export abstract class ChaosPolicy implements Policy {
     return this.#rate;
   }
 
+  /** Sets the fraction of calls that get the fault; a value outside [0, 1] is a `RangeError`. */
   set rate(value: number) {
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
       throw new RangeError(`${this.#name}: rate must be a number in [0, 1] (got ${String(value)})`);

@@ -31,6 +31,7 @@ export class BreakwaterError extends Error {
     this.policy = policy;
   }
 
+  /** The class's name (`'CircuitOpenError'`, …), also for errors made without the constructor. */
   override get name(): string {
     return this.constructor.name;
   }

@@ -5,7 +5,9 @@
 
 /** A subscription handle: call `dispose()` (or use `using`) to unsubscribe. */
 export interface Disposable {
+  /** Ends the subscription; calling it again does nothing. */
   dispose(): void;
+  /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void;
 }
 

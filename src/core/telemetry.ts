@@ -100,8 +100,11 @@ export type TelemetryEvent =
  * `stats`). Sources are held weakly: a dropped breaker disappears from `sources()`.
  */
 export interface TelemetrySource<Snapshot = unknown> {
+  /** The source's name: its identity on the stream (one live source per name). */
   readonly name: string;
+  /** What the source is (`'breaker'`, `'retry'`, `'bulkhead'`, …). */
   readonly kind: string;
+  /** The source's current view, read when an exporter or the dashboard asks. */
   snapshot(): Snapshot;
 }
 

@@ -10,6 +10,7 @@ export type FetchFunction = (input: string | URL | Request, init?: RequestInit) 
 
 /** What `retry` must offer: a `Policy`'s `execute` (a `retry(...)` policy, a pipeline...). */
 export interface ExecutingPolicy {
+  /** Runs `fn` under the policy, with a signal, and answers its result. */
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T>;
 }
 

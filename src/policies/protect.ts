@@ -7,6 +7,7 @@ type AnyFunction = (this: never, ...args: never[]) => unknown;
 
 /** Anything `protect` can put around a function: a policy, a pipeline, a stale cache. */
 export interface Wrapper<F = never> {
+  /** Returns `fn` run under the policy: same parameters, a Promise of its result or `F`. */
   wrap<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R> | F>;

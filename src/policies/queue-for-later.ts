@@ -67,6 +67,7 @@ export interface DrainReport {
 
 /** Something whose `stateChange` event says when a dependency is healthy again: a `CircuitBreaker`. */
 export interface StateChangeSource {
+  /** Subscribes to state changes; the handle ends the subscription. */
   on(event: 'stateChange', listener: (event: { readonly to: string }) => void): Disposable;
   /** The current state; when absent, the last `stateChange` (initially `'closed'`). */
   readonly state?: string;
@@ -361,6 +362,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     this.#timer = undefined;
   }
 
+  /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

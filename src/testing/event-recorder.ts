@@ -50,10 +50,12 @@ export class EventRecorder implements Disposable {
     return this.events.map((e) => e.type);
   }
 
+  /** Stops recording (the events recorded so far stay). */
   dispose(): void {
     for (const s of this.#subscriptions) s.dispose();
   }
 
+  /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/unbound-method -- breakerOf(instance.method) reads a method without calling it */
-// Section 1.7: execute, wrap, and circuitBreaker(...) as a TC39 decorator, a wrapper and a legacy decorator.
+// docs/contract.md §17: execute, wrap, and circuitBreaker(...) as a TC39 decorator, a wrapper and a legacy decorator.
 import { describe, expect, it, vi } from 'vitest';
 import { breakerOf, CircuitBreaker, circuitBreaker, CircuitOpenError } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';

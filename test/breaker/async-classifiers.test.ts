@@ -1,4 +1,4 @@
-// DESIGN 11, "Classifiers are synchronous": a classifier that returns a thenable gets one process
+// docs/contract.md §2.4, "Classifiers are synchronous": a classifier that returns a thenable gets one process
 // warning per breaker naming the option, and the option's default decides (an error is a
 // failure, a result is not).
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';

@@ -1,4 +1,4 @@
-// DESIGN 11, "Arguments are checked where they enter": a `signal` that is not an AbortSignal is
+// docs/contract.md §7.3, "Arguments are checked where they enter": a `signal` that is not an AbortSignal is
 // answered with a rejected TypeError naming `signal`, never a synchronous throw or a later crash.
 import { describe, expect, it, vi } from 'vitest';
 import { pipeline, retry } from '../../src/index.js';

@@ -1,4 +1,4 @@
-// Section 1.7 (events): payloads, order, disposal, and listeners that throw.
+// docs/contract.md §9 (events): payloads, order, disposal, and listeners that throw.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallTimeoutError, CircuitOpenError } from '../../src/index.js';
 import { EventRecorder } from '../../src/testing/index.js';

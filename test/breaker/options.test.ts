@@ -1,4 +1,4 @@
-// Section 1.2 / 1.3 / 1.4 of the contract: every option with its default, trip rules, backoff.
+// docs/contract.md §12.1, §4, §5: every option with its default, trip rules, backoff.
 import { describe, expect, it, vi } from 'vitest';
 import { CallTimeoutError, CircuitBreaker, CircuitOpenError } from '../../src/index.js';
 import { EventRecorder, FakeClock, seededRandom } from '../../src/testing/index.js';

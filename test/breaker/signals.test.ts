@@ -1,4 +1,4 @@
-// Section 1.2 (timeout) and 1.7 (execute's signal): timeouts, caller aborts, late results.
+// docs/contract.md §7.1 (timeout) and §7.2 (execute's signal): timeouts, caller aborts, late results.
 import { describe, expect, it, vi } from 'vitest';
 import { CallTimeoutError, isCircuitOpenError } from '../../src/index.js';
 import { EventRecorder, settle } from '../../src/testing/index.js';
@@ -135,7 +135,7 @@ describe('caller signal', () => {
     expect(await probe).toBe('stop');
     clock.advance(499);
     expect(breaker.stats.probesInFlight).toBe(1);
-    clock.advance(1); // the deadline: a probe still running then is a failure (DESIGN 1.4)
+    clock.advance(1); // the deadline: a probe still running then is a failure (docs/contract.md §6.4)
     expect(breaker.state).toBe('open');
     expect(breaker.stats.probesInFlight).toBe(0);
     expect(breaker.stats.totals).toMatchObject({ timeouts: 0, ignored: 1 });

@@ -1,4 +1,4 @@
-// Section 1.1 / 1.4 / 1.5 of the contract: each row of the state table, lazily driven by time.
+// docs/contract.md §1.1, §1.3, §5, §6: each row of the state table, lazily driven by time.
 import { describe, expect, it, vi } from 'vitest';
 import { CircuitOpenError, type StateName } from '../../src/index.js';
 import { EventRecorder } from '../../src/testing/index.js';

@@ -1,4 +1,4 @@
-// Section 1.2 (validation) and 10: every bad option is reported, by name and value, all at once.
+// docs/contract.md §12.2 (validation) and §11.2: every bad option is reported, by name and value, all at once.
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, type CircuitBreakerOptions, systemClock } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';

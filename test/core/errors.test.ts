@@ -1,4 +1,4 @@
-// Section 1.6: error classes, codes, fields, and guards that work across duplicate installs.
+// docs/contract.md §15: error classes, codes, fields, and guards that work across duplicate installs.
 import { describe, expect, it } from 'vitest';
 import {
   BreakwaterError,

@@ -1,4 +1,4 @@
-// DESIGN 11, "Listeners never hurt the caller": a listener that throws or returns a rejected
+// docs/contract.md §9.3, "Listeners never hurt the caller": a listener that throws or returns a rejected
 // promise produces a process warning; nothing escapes as an uncaught exception or an unhandled
 // rejection.
 /* eslint-disable @typescript-eslint/no-misused-promises -- async listeners are what is tested here */

@@ -225,7 +225,7 @@ const REPLAY =
 
 const MODES: readonly Mode[] = ['observed', 'unobserved', 'mixed'];
 
-describe('CircuitBreaker — reference model (DESIGN section 1)', () => {
+describe('CircuitBreaker — reference model (docs/contract.md §1–§7)', () => {
   for (const mode of MODES) {
     it(
       `execute/stats — agree with the model over random commands and configurations (${mode})`,

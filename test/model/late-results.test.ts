@@ -49,7 +49,7 @@ function decisive(s: BreakerStats) {
   return { state: s.state, generation: s.generation, window: s.window, probesInFlight: s.probesInFlight };
 }
 
-describe('CircuitBreaker — late results (DESIGN 1.5)', () => {
+describe('CircuitBreaker — late results (docs/contract.md §6.5)', () => {
   it('execute — calls started closed that finish after the circuit opened change nothing but the totals', async () => {
     const { breaker } = setup();
     const late = Array.from({ length: 6 }, () => start(breaker));

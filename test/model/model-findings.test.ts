@@ -1,4 +1,4 @@
-// Minimal reproductions of the disagreements the reference model found (see DESIGN 1.2 and 1.4).
+// Minimal reproductions of the disagreements the reference model found (see docs/contract.md §5.2 and §6.4).
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/index.js';
 import { FakeClock, settle } from '../../src/testing/index.js';

@@ -1,5 +1,5 @@
 /**
- * A small reference model of the circuit breaker, written from DESIGN section 1 alone (not from
+ * A small reference model of the circuit breaker, written from the contract (docs/contract.md §1–§7) alone (not from
  * the library's state machine). It is eager where the library is lazy: time-driven transitions
  * happen in `advance()` at the moment they fall due, which is what a lazy breaker must look like
  * to anyone who reads its state. Calls are identified by the test's ids; the model says how each
@@ -83,7 +83,7 @@ interface Call {
   readonly deadline: number;
   readonly abortable: boolean;
   answer: Answer;
-  /** Answered by its caller's abort while its function still runs: it holds its permit (DESIGN 11). */
+  /** Answered by its caller's abort while its function still runs: it holds its permit (docs/contract.md §6.3). */
   held?: boolean;
 }
 
@@ -141,7 +141,7 @@ export class ReferenceModel {
     this.#window = new ReferenceWindow(cfg.window);
     const snap = cfg.initialState;
     if (snap !== undefined) {
-      // The snapshot's state, generation and backoff; no window, no probes (DESIGN: snapshots).
+      // The snapshot's state, generation and backoff; no window, no probes (docs/contract.md §11.1).
       this.state = snap.state;
       this.generation = snap.generation;
       this.#reopens = snap.reopens;
@@ -246,8 +246,8 @@ export class ReferenceModel {
   }
 
   /**
-   * The caller's signal aborts: rejected at once, not counted (DESIGN 1.7). The permit stays taken
-   * until the function settles or its deadline passes (DESIGN 11).
+   * The caller's signal aborts: rejected at once, not counted (docs/contract.md §7.2). The permit stays taken
+   * until the function settles or its deadline passes (docs/contract.md §6.3).
    */
   abort(id: number): void {
     const call = this.#live(id);
@@ -382,7 +382,7 @@ export class ReferenceModel {
     if (this.state === 'open')
       consider(this.#openUntil, () => this.#transition('half-open', 'recovery-timeout'));
     if (this.state === 'half-open' && this.#cfg.timeout === false) {
-      // DESIGN 1.4: without timeouts a probe's deadline is recoveryTimeout; at it the probe counts
+      // docs/contract.md §6.4: without timeouts a probe's deadline is recoveryTimeout; at it the probe counts
       // as a failure and the circuit re-opens.
       for (const id of this.#probes) {
         const probe = this.#calls.get(id);
@@ -398,7 +398,7 @@ export class ReferenceModel {
     for (const call of this.#calls.values()) {
       if (call.held === true && call.deadline < Infinity) {
         // An aborted call's function still running at its deadline: its permit ends there, and a
-        // probe still running at its deadline is a failure (DESIGN 1.4), uncounted in the totals.
+        // probe still running at its deadline is a failure (docs/contract.md §6.4), uncounted in the totals.
         consider(call.deadline, () => {
           call.held = false;
           if (
@@ -417,7 +417,7 @@ export class ReferenceModel {
           this.totals.timeouts++;
           this.#event('timeout', call);
           call.answer = { kind: 'timeout', fallback: this.#fallback() };
-          // DESIGN 1.3: a timeout is a failure. A probe timing out reaches its probe deadline (the
+          // docs/contract.md §2.2: a timeout is a failure. A probe timing out reaches its probe deadline (the
           // deadline of a timed probe is its timeout): the re-open gives that reason.
           this.#outcome(call, true, 'probe-deadline');
         });
@@ -428,7 +428,7 @@ export class ReferenceModel {
 
   /** A counted outcome of an admitted call. */
   #outcome(call: Call, failure: boolean, probeFailure = 'probe-failure'): void {
-    // DESIGN 1.5: an outcome from an older generation changes nothing but the totals.
+    // docs/contract.md §6.5: an outcome from an older generation changes nothing but the totals.
     if (call.generation !== this.generation) {
       this.#note(`late outcome while ${this.state}`);
       return;
@@ -460,7 +460,7 @@ export class ReferenceModel {
     if (call.generation === this.generation && this.state === 'half-open') this.#probes.delete(call.id);
   }
 
-  /** DESIGN 1.3, every rule with ≥. */
+  /** docs/contract.md §4.1, every rule with ≥. */
   #tripped(): string | undefined {
     const c = this.#cfg;
     const w = this.#window.counts(this.now);
@@ -557,7 +557,7 @@ export class ReferenceModel {
     this.#shown = to;
   }
 
-  /** DESIGN 1.2 recoveryBackoff: multiplied per re-open from half-open, capped, ± jitter. */
+  /** docs/contract.md §5.2 recoveryBackoff: multiplied per re-open from half-open, capped, ± jitter. */
   #openDuration(reopens: number): number {
     const b = this.#cfg.recoveryBackoff;
     const base = this.#cfg.recoveryTimeout;
@@ -576,7 +576,7 @@ export class ReferenceModel {
     this.#probes = new Set();
     this.#probeSuccesses = 0;
     if (to === 'closed') {
-      this.#window.clear(); // DESIGN 1.4: on close the window is emptied and the backoff reset
+      this.#window.clear(); // docs/contract.md §6.2: on close the window is emptied and the backoff reset
       this.#reopens = 0;
     }
     this.#show(reason, from);

@@ -55,7 +55,7 @@ export class ReferenceWindow {
     const c = this.#config;
     switch (c.type) {
       case 'time': {
-        // DESIGN 1.3: "whole buckets drop out as time moves". Buckets are numbered from time 0
+        // docs/contract.md §3.1: "whole buckets drop out as time moves". Buckets are numbered from time 0
         // (the option docs of the time window): an outcome stays while its bucket is one of the
         // `buckets` newest.
         const bucketMs = c.duration / c.buckets;

@@ -1,4 +1,4 @@
-// DESIGN 11, "Arguments are checked where they enter": every policy that takes a caller's signal
+// docs/contract.md §7.3, "Arguments are checked where they enter": every policy that takes a caller's signal
 // answers one that is not an AbortSignal with a rejected TypeError naming `signal`.
 import { describe, expect, it, vi } from 'vitest';
 import { fault } from '../../src/chaos/index.js';

@@ -5,7 +5,7 @@ beforeAll(() => {
   ensureBuilt();
 }, 180_000);
 
-describe('process lifecycle (DESIGN 10)', () => {
+describe('process lifecycle (docs/contract.md §18)', () => {
   it('process — exits at once after calls with a 10 s timeout left deadline timers armed', async () => {
     const child = await runFixture('exit-promptly.js');
     expect(child.stderr).toBe('');

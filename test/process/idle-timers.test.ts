@@ -10,7 +10,7 @@ function setup(timeout: number | false = TIMEOUT) {
   return { clock, breaker };
 }
 
-describe('CircuitBreaker — timers while idle (DESIGN 4, 10)', () => {
+describe('CircuitBreaker — timers while idle (docs/contract.md §1.3, §18.2)', () => {
   it('constructor — a breaker never used holds no timer, even after its state and stats are read', () => {
     const { clock, breaker } = setup();
     expect(breaker.state).toBe('closed');
@@ -88,7 +88,7 @@ describe('CircuitBreaker — timers while idle (DESIGN 4, 10)', () => {
   });
 });
 
-describe('CircuitBreaker — late rejections (DESIGN 10)', () => {
+describe('CircuitBreaker — late rejections (docs/contract.md §18.1)', () => {
   it('execute — functions that reject after their timeout or a caller abort leave no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {

@@ -16,7 +16,7 @@ async function holds(property: string): Promise<void> {
   expect(run.code).toBe(0);
 }
 
-describe('breaker robustness (DESIGN 10, 11)', () => {
+describe('breaker robustness (docs/contract.md §18)', () => {
   it('execute — hostile functions and signals aborted at random times: no throw, nothing escapes, totals add up', () =>
     holds('functions'));
 

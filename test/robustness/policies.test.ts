@@ -18,7 +18,7 @@ async function holds(property: string): Promise<void> {
   expect(run.code).toBe(0);
 }
 
-describe('policy robustness (DESIGN 10, 11)', () => {
+describe('policy robustness (docs/contract.md §18)', () => {
   it('execute — hostile functions and signals aborted at random times: no throw, every call answered', () =>
     holds('functions'));
 

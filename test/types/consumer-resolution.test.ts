@@ -2,16 +2,8 @@
 // TypeScript under each module resolution a user may have: node10 (`"moduleResolution": "node"`,
 // CommonJS), node16 (a CommonJS and an ES module file) and bundler. The library target is ES2020
 // and `skipLibCheck` is off, so the published declarations may need nothing newer.
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../demo/build.js';
-
-const run = promisify(execFile);
-const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+import { type Consumer, makeConsumer } from './consumer.js';
 
 const CONSUMER = `
 import { CircuitBreaker, Telemetry, isCircuitOpenError, pipeline, retry } from 'breakwater';
@@ -60,43 +52,21 @@ const PROFILES: Record<string, { options: Record<string, unknown>; files: string
   bundler: { options: { module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer.ts'] },
 };
 
-let dir = '';
+let consumer: Consumer | undefined;
 
 describe('published types — a consumer project', () => {
   beforeAll(() => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'breakwater-consumer-'));
-    mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
-    symlinkSync(ROOT, join(dir, 'node_modules/breakwater'), 'dir');
-    symlinkSync(join(ROOT, 'node_modules/@types/node'), join(dir, 'node_modules/@types/node'), 'dir');
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    for (const file of ['consumer.ts', 'consumer.cts', 'consumer.mts'])
-      writeFileSync(join(dir, file), CONSUMER);
+    consumer = makeConsumer('breakwater-consumer-');
+    for (const file of ['consumer.ts', 'consumer.cts', 'consumer.mts']) consumer.write(file, CONSUMER);
   }, 240_000);
 
-  afterAll(() => {
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => consumer?.remove());
 
   it.each(Object.keys(PROFILES))(
     'tsc — every entry point resolves and type-checks under %s',
     async (name) => {
       const profile = PROFILES[name]!;
-      const project = `tsconfig.${name.replace(/\W+/g, '-')}.json`;
-      writeFileSync(
-        join(dir, project),
-        JSON.stringify({ compilerOptions: { ...COMMON, ...profile.options }, files: profile.files }),
-      );
-      const output = await run(process.execPath, [TSC, '-p', project, '--pretty', 'false'], {
-        cwd: dir,
-        timeout: 120_000,
-      }).then(
-        (r) => r.stdout + r.stderr,
-        (error: unknown) => {
-          const e = error as { stdout?: string; stderr?: string; message: string };
-          return `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message;
-        },
-      );
+      const output = await consumer!.tsc(name, { ...COMMON, ...profile.options }, profile.files);
       expect(output).toBe('');
     },
     120_000,
