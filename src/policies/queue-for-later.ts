@@ -25,6 +25,7 @@ import {
   type QueueStorage,
   type UndecodableEntry,
 } from './queue-storage.js';
+import { describeError } from '../core/describe-error.js';
 
 /**
  * What a caller receives when its request was queued instead of answered. The request is stored
@@ -507,6 +508,5 @@ function reportUndecodable(
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+// Never throws (a null-prototype object, a revoked Proxy...): the item must still be requeued or buried.
+const describe = (error: unknown): string => describeError(error);

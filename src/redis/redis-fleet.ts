@@ -11,6 +11,7 @@ import { type RedisAdapter, type RedisSubscriber, toAdapter, warnIfNoErrorListen
 import { type FleetRule, FleetScript } from './fleet-script.js';
 import { fleetKeys } from './keys.js';
 import { type MemberSettings, RedisFleetMember } from './member.js';
+import { describeError } from '../core/describe-error.js';
 
 /** Options of {@link redisFleet}. Every timing is in ms. */
 export interface RedisFleetOptions {
@@ -145,7 +146,7 @@ function resolve(options: RedisFleetOptions): Resolved {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error, 'message');
 }
 
 /** The fleet rule of a breaker: its own thresholds, evaluated over the fleet's window. */
