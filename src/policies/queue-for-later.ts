@@ -354,7 +354,10 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     return this.#draining;
   }
 
-  /** Stops listening to the breaker and the periodic drain. Stored requests stay in the storage. */
+  /**
+   * Stops listening to the breaker and the periodic drain; a drain running now ends after the
+   * replay in progress. Stored requests stay in the storage.
+   */
   dispose(): void {
     this.#disposed = true;
     this.#subscription?.dispose();
@@ -398,6 +401,10 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
 
   async #drain(signal: AbortSignal | undefined): Promise<DrainReport> {
     const report = { replayed: 0, requeued: 0, deadLettered: 0, deferred: 0 };
+    // A drain running when the queue is disposed ends after the replay in progress (the rest of
+    // its batch goes back); a drain asked for after `dispose()` runs as asked.
+    const live = !this.#disposed;
+    const halted = (): boolean => stop || isAborted(signal) || (live && this.#disposed);
     let left = await this.storage.size();
     let stop = false;
     let undecodable = 0;
@@ -412,7 +419,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       if (items.length === 0 && undecodable === 0) break;
       left -= items.length + undecodable;
       for (const item of items) {
-        if (stop || isAborted(signal)) {
+        if (halted()) {
           await this.storage.requeue(item);
           report.deferred++;
           continue;
@@ -421,7 +428,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
         report[outcome]++;
         if (outcome === 'deferred') stop = true;
       }
-      if (stop || isAborted(signal)) break;
+      if (halted()) break;
     }
     return report;
   }
