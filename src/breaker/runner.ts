@@ -19,6 +19,7 @@ import {
   type TransitionHook,
   type TransitionReason,
 } from './state-machine.js';
+import { describeError } from '../core/describe-error.js';
 
 /** Lifetime totals of a breaker. `failures` excludes timeouts, which have their own count. */
 export interface BreakerTotals {
@@ -77,7 +78,7 @@ function classify(
   try {
     verdict = predicate(value);
   } catch (error) {
-    classifierWarning(`${which} threw; the call counts as a failure: ${String(error)}`);
+    classifierWarning(`${which} threw; the call counts as a failure: ${describeError(error)}`);
     return true;
   }
   if (typeof verdict === 'boolean') return verdict;

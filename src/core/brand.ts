@@ -22,7 +22,10 @@ export function brand(type: abstract new (...args: never[]) => object, kind: Bra
 
 /** True when `value` was made by a class branded `kind`, in this copy of the package or another. */
 export function hasBrand(value: unknown, kind: BrandKind): boolean {
-  return (
-    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[keys[kind]] === true
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[keys[kind]] === true;
+  } catch {
+    return false; // a revoked Proxy, or one whose reads throw
+  }
 }

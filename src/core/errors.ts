@@ -166,7 +166,13 @@ export class BulkheadFullError extends BreakwaterError {
 }
 
 function brandOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[BRAND] : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
+    return (value as Record<symbol, unknown>)[BRAND];
+  } catch {
+    // A revoked Proxy, or one whose reads throw: not ours, and a guard never throws.
+    return undefined;
+  }
 }
 
 /** True for any error thrown by breakwater, from this copy of the package or another. */

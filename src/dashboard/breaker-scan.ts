@@ -11,6 +11,7 @@
 import type { BreakerStats } from '../breaker/circuit-breaker.js';
 import { type PriorState, priorStateOf } from '../telemetry/activity.js';
 import { type BreakerCounts, type SortKey, countBreakers, sortBreakers } from './breaker-query.js';
+import { describeError } from '../core/describe-error.js';
 
 /** Something that can report a breaker's stats. */
 export interface StatsSource {
@@ -113,7 +114,7 @@ export class BreakerScanner {
         try {
           callback(table);
         } catch (error) {
-          process.emitWarning(`breakwater dashboard: ${String(error)}`, {
+          process.emitWarning(`breakwater dashboard: ${describeError(error)}`, {
             type: 'BreakwaterDashboardWarning',
           });
         }

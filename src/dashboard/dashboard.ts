@@ -28,6 +28,7 @@ import { type DashboardOptions, validateDashboardOptions } from './dashboard-opt
 import { type FleetInstanceView, FleetSource, FleetTable } from './fleet-source.js';
 import { renderPage } from './page.js';
 import { SseHub, type SseStats } from './sse-hub.js';
+import { describeError } from '../core/describe-error.js';
 
 /**
  * What the page receives (each SSE `snapshot` event) and `/api/breakers` answers, as JSON
@@ -193,7 +194,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (!res.headersSent) sendJson(res, 500, { error: 'dashboard error' });
       else res.destroy();
       const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-      proc?.emitWarning?.(`breakwater dashboard: ${String(error)}`, { type: 'BreakwaterDashboardWarning' });
+      proc?.emitWarning?.(`breakwater dashboard: ${describeError(error)}`, {
+        type: 'BreakwaterDashboardWarning',
+      });
     }
   };
 

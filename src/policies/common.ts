@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { PolicyContext } from '../core/policy.js';
 import type { OptionChecker } from '../core/validate.js';
+import { describeError } from '../core/describe-error.js';
 
 /** The largest delay a Node timer accepts. */
 export const MAX_DELAY_MS = 2_147_483_647;
@@ -86,7 +87,7 @@ export function delay(clock: Clock, ms: number, signal: AbortSignal | undefined)
 
 /** Reports a problem that must not change a call's outcome (a throwing callback) as a process warning. */
 export function warn(message: string, error: unknown): void {
-  const text = `breakwater: ${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  const text = `breakwater: ${message}: ${describeError(error, 'stack')}`;
   const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
   if (proc?.emitWarning) proc.emitWarning(text, { type: 'BreakwaterWarning', code: 'BREAKWATER_CALLBACK' });
   else console.warn(text);

@@ -25,6 +25,7 @@ import {
   type QueueStorage,
   type UndecodableEntry,
 } from './queue-storage.js';
+import { describeError } from '../core/describe-error.js';
 
 /**
  * What a caller receives when its request was queued instead of answered. The request is stored
@@ -354,7 +355,10 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     return this.#draining;
   }
 
-  /** Stops listening to the breaker and the periodic drain. Stored requests stay in the storage. */
+  /**
+   * Stops listening to the breaker and the periodic drain; a drain running now ends after the
+   * replay in progress. Stored requests stay in the storage.
+   */
   dispose(): void {
     this.#disposed = true;
     this.#subscription?.dispose();
@@ -399,6 +403,10 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
 
   async #drain(signal: AbortSignal | undefined): Promise<DrainReport> {
     const report = { replayed: 0, requeued: 0, deadLettered: 0, deferred: 0 };
+    // A drain running when the queue is disposed ends after the replay in progress (the rest of
+    // its batch goes back); a drain asked for after `dispose()` runs as asked.
+    const live = !this.#disposed;
+    const halted = (): boolean => stop || isAborted(signal) || (live && this.#disposed);
     let left = await this.storage.size();
     let stop = false;
     let undecodable = 0;
@@ -413,7 +421,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       if (items.length === 0 && undecodable === 0) break;
       left -= items.length + undecodable;
       for (const item of items) {
-        if (stop || isAborted(signal)) {
+        if (halted()) {
           await this.storage.requeue(item);
           report.deferred++;
           continue;
@@ -422,7 +430,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
         report[outcome]++;
         if (outcome === 'deferred') stop = true;
       }
-      if (stop || isAborted(signal)) break;
+      if (halted()) break;
     }
     return report;
   }
@@ -509,6 +517,5 @@ function reportUndecodable(
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+// Never throws (a null-prototype object, a revoked Proxy...): the item must still be requeued or buried.
+const describe = (error: unknown): string => describeError(error);

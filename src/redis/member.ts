@@ -23,6 +23,7 @@ import {
   withDeadline,
 } from './fleet-script.js';
 import type { FleetRule } from './fleet-script.js';
+import { describeError } from '../core/describe-error.js';
 
 /** Timing and limits of a member (resolved `redisFleet` options). */
 export interface MemberSettings {
@@ -285,7 +286,7 @@ export class RedisFleetMember implements FleetMember {
           this.#apply(reply, false);
         } catch (error) {
           // A bug here must not turn into a failed call or an unhandled rejection.
-          process.emitWarning(`breakwater/redis: applying a fleet reply failed: ${String(error)}`, {
+          process.emitWarning(`breakwater/redis: applying a fleet reply failed: ${describeError(error)}`, {
             type: 'BreakwaterFleetWarning',
           });
           return undefined;

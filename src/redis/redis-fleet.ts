@@ -12,6 +12,7 @@ import { type RedisAdapter, type RedisSubscriber, toAdapter, warnIfNoErrorListen
 import { type FleetRule, FleetScript } from './fleet-script.js';
 import { fleetKeys } from './keys.js';
 import { type MemberSettings, RedisFleetMember } from './member.js';
+import { describeError } from '../core/describe-error.js';
 import {
   type FleetSummaryOptions,
   type PublishedInstance,
@@ -169,7 +170,7 @@ function resolve(options: RedisFleetOptions): Resolved {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error, 'message');
 }
 
 /** The fleet rule of a breaker: its own thresholds, evaluated over the fleet's window. */
