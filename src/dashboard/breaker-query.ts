@@ -159,7 +159,7 @@ export function parseQuery(params: URLSearchParams, limits: QueryLimits): Breake
   const int = (name: string, fallback: number, min: number, max: number): number | string => {
     const text = params.get(name);
     if (text === null || text === '') return fallback;
-    const n = Number(text);
+    const n = /^\d{1,9}$/.test(text) ? Number(text) : NaN; // decimal digits only: no 0x10, 1e3, ' 5'
     if (!Number.isInteger(n) || n < min || n > max)
       return `${name} must be an integer from ${min} to ${max} (got "${text}")`;
     return n;

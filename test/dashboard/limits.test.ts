@@ -116,6 +116,9 @@ describe('createDashboard — paging', () => {
       ['limit=0', 'limit'],
       ['page=-1', 'page'],
       ['page=x', 'page'],
+      ['limit=0x10', 'limit'],
+      ['limit=1e2', 'limit'],
+      ['page=%201', 'page'],
       ['sort=age', 'sort'],
       ['show=red', 'show'],
     ] as const) {
