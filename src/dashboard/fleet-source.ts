@@ -15,6 +15,7 @@ import { BreakerTable } from './breaker-scan.js';
 
 /** What the dashboard needs of a fleet: a `RedisFleet` from `breakwater/redis`. */
 export interface FleetReader {
+  /** The summaries every live instance published (read at most once a second while a page is open). */
   summaries(): Promise<readonly PublishedInstance[]>;
 }
 
