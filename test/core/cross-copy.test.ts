@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../demo/build.js';
+import { ensureBuilt, ROOT } from '../support/build.js';
 
 type Main = typeof import('../../src/index.js');
 type Testing = typeof import('../../src/testing/index.js');

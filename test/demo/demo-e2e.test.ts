@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoReport, PhaseReport, RunReport } from '../../src/demo/run-report.js';
-import { alive, BIN, ensureBuilt, ROOT } from './build.js';
+import { alive, BIN, ensureBuilt, ROOT } from '../support/build.js';
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -9,7 +9,8 @@ import {
 import { createFetch, HttpStatusError, isHttpStatusError } from '../../src/fetch/index.js';
 import { BreakerRegistry } from '../../src/registry/index.js';
 import { FakeClock } from '../../src/testing/index.js';
-import { eventually, Servers } from './loopback.js';
+import { waitFor } from '../support/wait.js';
+import { Servers } from './loopback.js';
 
 const servers = new Servers();
 afterEach(() => servers.closeAll());
@@ -130,7 +131,7 @@ describe('createFetch — failures and answers', () => {
       expect(error).toMatchObject({ timeoutMs: 200 });
     }
     expect(performance.now() - started).toBeLessThan(2_000);
-    await eventually(() => server.abandoned === 2); // the fetch underneath was aborted
+    await waitFor(() => server.abandoned === 2, 10_000, 'the server to see abandoned = 2'); // the fetch underneath was aborted
     await expect(fetch(server.url())).rejects.toBeInstanceOf(CircuitOpenError);
     expect(server.received).toBe(2);
     expect(fetch.registry.get(server.origin).stats.totals.timeouts).toBe(2);
@@ -254,11 +255,11 @@ describe('createFetch — signals, retry, pass-through', () => {
     const fetch = createFetch({ timeout: 10_000, breaker: { failureThreshold: 1 } });
     const controller = new AbortController();
     const pending = reason(fetch(server.url(), { signal: controller.signal }));
-    await eventually(() => server.received === 1);
+    await waitFor(() => server.received === 1, 10_000, 'the server to see received = 1');
     const why = new Error('user left');
     controller.abort(why);
     expect(await pending).toBe(why);
-    await eventually(() => server.abandoned === 1);
+    await waitFor(() => server.abandoned === 1, 10_000, 'the server to see abandoned = 1');
     const breaker = fetch.registry.get(server.origin);
     expect(breaker.state).toBe('closed');
     expect(breaker.stats.totals).toMatchObject({ ignored: 1, failures: 0 });
@@ -274,7 +275,7 @@ describe('createFetch — signals, retry, pass-through', () => {
     const fetch = createFetch();
     const controller = new AbortController();
     const pending = reason(fetch(new Request(server.url(), { signal: controller.signal })));
-    await eventually(() => server.received === 1);
+    await waitFor(() => server.received === 1, 10_000, 'the server to see received = 1');
     controller.abort(new Error('stop'));
     expect(await pending).toMatchObject({ message: 'stop' });
   });

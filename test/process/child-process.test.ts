@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runFixture } from './run-fixture.js';
+import { ensureBuilt } from '../support/build.js';
+import { runFixture } from './run-fixture.js';
 
 beforeAll(() => {
   ensureBuilt();
