@@ -137,23 +137,23 @@ export class RedisServer {
       { stdio: 'ignore' },
     );
     this.#child = child;
-    let gone = false;
+    const exit = { seen: false };
     this.#exited = new Promise((resolve) =>
       child.once('exit', () => {
-        gone = true;
+        exit.seen = true;
         resolve();
       }),
     );
     const until = performance.now() + 30_000;
     while (performance.now() < until) {
-      if (gone) break; // could not bind (the port was taken)
+      if (exit.seen) break; // could not bind (the port was taken)
       const pid = await serverPid(this.port);
       if (pid === child.pid) return true;
       if (pid !== undefined) break; // someone else's server holds the port
       await new Promise((r) => setTimeout(r, 20));
     }
     await this.stop('SIGKILL');
-    if (gone || performance.now() < until) return false;
+    if (exit.seen || performance.now() < until) return false;
     throw new Error(`redis-server on port ${this.port} did not answer within 30 s`);
   }
 
