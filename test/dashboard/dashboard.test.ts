@@ -23,8 +23,12 @@ async function setup(options: Partial<DashboardOptions> = {}) {
   const dashboard = createDashboard({ source: telemetry, clock, ...options });
   cleanup.push(() => dashboard.close());
   const { url } = await dashboard.listen(0);
-  const breaker = (name: string) =>
-    new CircuitBreaker({
+  // The stream holds breakers weakly: each is kept until the test's cleanup, so a collection
+  // cannot drop one from the dashboard mid-test.
+  const held: CircuitBreaker[] = [];
+  cleanup.push(() => held.splice(0));
+  const breaker = (name: string) => {
+    const made = new CircuitBreaker({
       name,
       telemetry,
       clock,
@@ -32,6 +36,9 @@ async function setup(options: Partial<DashboardOptions> = {}) {
       failureThreshold: 2,
       recoveryTimeout: 5_000,
     });
+    held.push(made);
+    return made;
+  };
   const sse = async (headers?: Record<string, string>) => {
     const client = await SseClient.open(`${url}events`, headers);
     cleanup.push(() => client.close());
@@ -130,7 +137,8 @@ describe('createDashboard — page and JSON', () => {
   it('handler — mounts under any path prefix of another server', async () => {
     const telemetry = new Telemetry();
     const dashboard = createDashboard({ source: telemetry, clock: new FakeClock() });
-    new CircuitBreaker({ name: 'mounted', telemetry });
+    const mounted = new CircuitBreaker({ name: 'mounted', telemetry });
+    cleanup.push(() => mounted.name); // held to the end: the stream holds breakers weakly
     const server = createServer((req, res) => {
       if (req.url?.startsWith('/ops/breakers/') === true) dashboard.handler(req, res);
       else res.writeHead(418).end();

@@ -428,9 +428,16 @@ describe('createFetch — signals, retry, pass-through', () => {
     expect(error).toMatchObject({ code: 'ERR_HTTP_STATUS', status: 500, policy: 'api' });
   });
 
-  it('createFetch — has the fetch signature', () => {
+  it('createFetch — has the fetch signature: a string, a URL or a Request, answered with a Response', async () => {
+    const server = await servers.start((req, res) => res.end(req.url));
     const f: typeof globalThis.fetch = createFetch();
-    expect(typeof f).toBe('function');
+    for (const input of [server.url('/s'), new URL(server.url('/u')), new Request(server.url('/r'))]) {
+      const response = await f(input);
+      expect(response).toBeInstanceOf(Response);
+      expect(await response.text()).toBe(
+        new URL(String(input instanceof Request ? input.url : input)).pathname,
+      );
+    }
   });
 });
 
