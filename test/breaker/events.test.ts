@@ -171,6 +171,7 @@ describe('subscriptions', () => {
       using subscription = breaker.on('failure', () => count++);
       await failTimes(breaker, 1);
       expect(count).toBe(1); // subscribed inside the block
+      expect(subscription[Symbol.dispose]).toBeInstanceOf(Function);
     }
     await failTimes(breaker, 1);
     expect(count).toBe(1);

@@ -7,14 +7,14 @@ beforeAll(() => {
 }, 180_000);
 
 describe('process lifecycle (DESIGN 10)', () => {
-  it('process — exits at once after calls with a 10 s timeout left deadline timers armed', async () => {
-    const child = await runFixture('exit-promptly.js');
+  it('process — exits at once after calls with a 10 minute timeout left deadline timers armed', async () => {
+    // A timer that held the process would keep it for 10 minutes: the child is killed after 60 s.
+    const child = await runFixture('exit-promptly.js', [], 60_000);
     expect(child.stderr).toBe('');
-    expect(child.code).toBe(0);
+    expect(child).toMatchObject({ code: 0, signal: null });
     const report = JSON.parse(child.stdout) as { done: boolean; states: string[]; inFlight: number };
     expect(report).toMatchObject({ done: true, inFlight: 1 });
     expect(report.states.slice(0, 3)).toEqual(['closed', 'open', 'isolated']);
-    expect(child.ms).toBeLessThan(2_000);
   });
 
   it('process — a dropped breaker is garbage-collected, whatever its timers and state', async () => {
