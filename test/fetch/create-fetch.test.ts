@@ -206,6 +206,24 @@ describe('createFetch — Retry-After', () => {
     expect(fetch.registry.get(server.origin).stats.retryAfterMs).toBe(90_000);
   });
 
+  it('createFetch — a Retry-After date without a Date header is ignored (the local clock is never used)', async () => {
+    const server = await servers.start((_req, res) => {
+      res.sendDate = false; // Node adds a Date header unless told not to
+      res.writeHead(503, { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() }).end();
+    });
+    const fetch = createFetch({
+      clock: new FakeClock(),
+      timeout: false,
+      breaker: { failureThreshold: 1, recoveryTimeout: 1_000 },
+    });
+    const response = await fetch(server.url());
+    expect(response.headers.get('date')).toBeNull();
+    expect(response.headers.get('retry-after')).toMatch(/GMT$/);
+    const breaker = fetch.registry.get(server.origin);
+    expect(breaker.state).toBe('open');
+    expect(breaker.stats.retryAfterMs).toBe(1_000); // the breaker's own open period, no longer
+  });
+
   it('createFetch — Retry-After is capped by retryAfterCap and never shortens the open period', async () => {
     const long = await retryAfterServer(503, { 'retry-after': '100000' });
     const short = await retryAfterServer(503, { 'retry-after': '0' });
