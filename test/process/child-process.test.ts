@@ -59,7 +59,9 @@ describe('process lifecycle (DESIGN 10)', () => {
     const optimized = child.stdout
       .split('\n')
       .filter((l) => l.startsWith('[compiling method') && ours.test(l));
-    expect(optimized.join('\n')).toMatch(/guardedCall/); // the path was optimized at all
+    // The call path was optimized at all: V8 picks by timing (and inlining) which of its frames it
+    // compiles on its own, so any of them will do.
+    expect(optimized.join('\n')).toMatch(/guardedCall|GuardedCall|#succeeded|#finish/);
     // The rejection path: `fast` compiled on its own, or inlined into the rejecting frames (V8
     // decides by timing which of them it compiles first).
     expect(optimized.join('\n')).toMatch(/fast|rejectWith|#rejected/);
