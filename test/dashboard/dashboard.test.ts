@@ -7,6 +7,7 @@ import { sourceOf } from '../../src/breaker/circuit-breaker.js';
 import { FLEET_CHECK, FLEET_REJECT, type FleetMember } from '../../src/breaker/fleet.js';
 import { createDashboard, type DashboardOptions, type DashboardSnapshot } from '../../src/dashboard/index.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { trip } from '../support/breakers.js';
 import { SseClient } from './sse-client.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -48,10 +49,6 @@ async function setup(options: Partial<DashboardOptions> = {}) {
 }
 
 const fail = () => Promise.reject(new Error('down'));
-
-async function trip(b: CircuitBreaker): Promise<void> {
-  while (b.state === 'closed') await b.execute(fail).catch(() => undefined);
-}
 
 describe('createDashboard — page and JSON', () => {
   it('handler — serves one self-contained page with a strict CSP and the title escaped', async () => {
