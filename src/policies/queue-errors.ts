@@ -1,4 +1,4 @@
-import { BreakwaterError, isBreakwaterError } from '../core/errors.js';
+import { BreakwaterError, type BreakwaterErrorOptions, isBreakwaterError } from '../core/errors.js';
 
 /**
  * `queueForLater` could not tell whether a request was stored: the storage's append failed after
@@ -43,7 +43,7 @@ export class QueueEncodeError extends BreakwaterError {
   /** What it is, e.g. `a bigint`. */
   readonly what: string;
 
-  constructor(policy: string, path: string, what: string, options?: ErrorOptions) {
+  constructor(policy: string, path: string, what: string, options?: BreakwaterErrorOptions) {
     super(
       'ERR_QUEUE_ENCODE',
       policy,

@@ -137,7 +137,10 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     await expect(b.fleet.force(name, 'isolate')).resolves.toBe('isolated');
     release();
     await expect(probe).resolves.toBe('late success');
-    await sleep(100);
+    // Not a fixed sleep: wait until the probe's report reached the store (its lease is released
+    // there), then the fleet must still be isolated.
+    await waitFor(async () => (await admin.exists(a.fleet.keysOf(name).leases)) === 0, 10_000, 'the report');
+    expect(await admin.hget(a.fleet.keysOf(name).state, 'st')).toBe('forced_open'); // isolated, in the store
     expect(a.breaker.fleet?.state).toBe('isolated');
     expect(b.breaker.fleet?.state).toBe('isolated');
     await expect(b.fleet.force(name, 'release')).resolves.toBe('closed');
