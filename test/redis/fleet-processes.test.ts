@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../process/run-fixture.js';
 import { requireRedis, RedisServer } from '../support/redis-server.js';
 import { type ClientKind, sleep, waitFor } from './helpers.js';
@@ -99,8 +99,12 @@ class Worker {
   }
 }
 
+/** Every worker forked by a test; `afterEach` kills (by PID) any a failed test left running. */
+const forked: Worker[] = [];
+
 async function startWorkers(n: number, config: object): Promise<Worker[]> {
   const workers = Array.from({ length: n }, () => new Worker());
+  forked.push(...workers);
   await Promise.all(workers.map((w) => w.start(config)));
   return workers;
 }
@@ -129,6 +133,11 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     dep = new Dependency();
     depPort = await dep.listen();
   }, 120_000);
+  afterEach(async () => {
+    const left = forked.splice(0).filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of left) w.child.kill('SIGKILL');
+    await Promise.all(left.map((w) => w.exited));
+  });
   afterAll(async () => {
     dep.server.close();
     await server.dispose();
