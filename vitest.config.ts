@@ -6,6 +6,8 @@ export default defineConfig({
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     setupFiles: ['test/setup/no-unhandled.ts'],
     testTimeout: 20_000,
+    // expect.poll waits for rendering and sockets: a loaded CI machine needs far more than 1 s.
+    expect: { poll: { timeout: 15_000, interval: 20 } },
     pool: 'forks',
   },
 });

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/build.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +42,7 @@ function tableRows(text: string): string[][] {
 const isNumber = (cell: string): boolean => /^-?[\d,]+(\.\d+)?$/.test(cell);
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist', 'index.mjs'))) await run('npx', ['tsdown'], { cwd: root });
+  ensureBuilt(); // the bench imports dist/: a stale build would measure old code
   const json = join(dir, 'results.json');
   const md = join(dir, 'results.md');
   const out = await run(

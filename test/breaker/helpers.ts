@@ -22,12 +22,13 @@ export function deferred<T = unknown>(): Deferred<T> {
 
 /** The rejection reason of `promise`; fails the test when it resolves instead. */
 export async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    const value = await promise;
-    throw new Error(`expected a rejection, got a resolution with ${String(value)}`);
-  } catch (error) {
-    return error;
-  }
+  const settled = await promise.then(
+    (value: unknown) => ({ rejected: false as const, value }),
+    (reason: unknown) => ({ rejected: true as const, reason }),
+  );
+  if (!settled.rejected)
+    throw new Error(`expected a rejection, got a resolution with ${String(settled.value)}`);
+  return settled.reason;
 }
 
 /** A function that fails with a fresh `Error(message)`. */

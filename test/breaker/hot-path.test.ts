@@ -21,12 +21,25 @@ function countingClock(): { clock: Clock; readings: () => number } {
 }
 
 describe('hot path mechanisms', () => {
-  it('execute — closed successes without rate or slow rules read the clock at most every 64th call', async () => {
+  it('execute — closed successes without rate or slow rules read the clock once every 64 calls: no more, no less', async () => {
     const { clock, readings } = countingClock();
     const breaker = new CircuitBreaker({ clock, timeout: false });
     const before = readings();
-    for (let i = 0; i < 640; i++) await breaker.execute(async () => i);
+    const gaps: number[] = [];
+    let last = readings();
+    for (let i = 0; i < 640; i++) {
+      await breaker.execute(async () => i);
+      if (readings() !== last) {
+        gaps.push(i);
+        last = readings();
+      }
+    }
     expect(readings() - before).toBeLessThanOrEqual(640 / 64 + 1);
+    expect(readings() - before).toBeGreaterThanOrEqual(640 / 64 - 1);
+    // At least every 64 calls (README): no run of more than 64 calls without a reading.
+    for (let k = 1; k < gaps.length; k++) expect(gaps[k]! - gaps[k - 1]!).toBeLessThanOrEqual(64);
+    expect(gaps[0]!).toBeLessThan(64);
+    expect(640 - 1 - gaps.at(-1)!).toBeLessThan(64);
     expect(breaker.stats.window.calls).toBe(640);
   });
 

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../demo/build.js';
+import { ensureBuilt, ROOT } from '../support/build.js';
 
 type Main = typeof import('../../src/index.js');
 type Testing = typeof import('../../src/testing/index.js');
@@ -140,6 +140,10 @@ describe.each(PAIRS)('two copies in one process (%s)', (name) => {
     for (const error of [open, timeout, full, queueFull, status])
       expect(self.main.isBreakwaterError(error)).toBe(true);
     expect(self.main.isCircuitOpenError(timeout)).toBe(false);
+    expect(self.main.isQueueFullError(full)).toBe(false);
+    expect(self.fetch.isHttpStatusError(queueFull)).toBe(false);
+    expect(queueFull).toMatchObject({ code: 'ERR_QUEUE_FULL', name: 'QueueFullError' });
+    expect(status).toMatchObject({ code: 'ERR_HTTP_STATUS', status: 503 });
   });
 
   it('FakeClock — of the other copy drives a breaker', async () => {

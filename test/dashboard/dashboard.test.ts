@@ -7,6 +7,7 @@ import { sourceOf } from '../../src/breaker/circuit-breaker.js';
 import { FLEET_CHECK, FLEET_REJECT, type FleetMember } from '../../src/breaker/fleet.js';
 import { createDashboard, type DashboardOptions, type DashboardSnapshot } from '../../src/dashboard/index.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { trip } from '../support/breakers.js';
 import { SseClient } from './sse-client.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -23,8 +24,12 @@ async function setup(options: Partial<DashboardOptions> = {}) {
   const dashboard = createDashboard({ source: telemetry, clock, ...options });
   cleanup.push(() => dashboard.close());
   const { url } = await dashboard.listen(0);
-  const breaker = (name: string) =>
-    new CircuitBreaker({
+  // The stream holds breakers weakly: each is kept until the test's cleanup, so a collection
+  // cannot drop one from the dashboard mid-test.
+  const held: CircuitBreaker[] = [];
+  cleanup.push(() => held.splice(0));
+  const breaker = (name: string) => {
+    const made = new CircuitBreaker({
       name,
       telemetry,
       clock,
@@ -32,6 +37,9 @@ async function setup(options: Partial<DashboardOptions> = {}) {
       failureThreshold: 2,
       recoveryTimeout: 5_000,
     });
+    held.push(made);
+    return made;
+  };
   const sse = async (headers?: Record<string, string>, query = '') => {
     const client = await SseClient.open(`${url}events${query}`, headers);
     cleanup.push(() => client.close());
@@ -41,10 +49,6 @@ async function setup(options: Partial<DashboardOptions> = {}) {
 }
 
 const fail = () => Promise.reject(new Error('down'));
-
-async function trip(b: CircuitBreaker): Promise<void> {
-  while (b.state === 'closed') await b.execute(fail).catch(() => undefined);
-}
 
 describe('createDashboard — page and JSON', () => {
   it('handler — serves one self-contained page with a strict CSP and the title escaped', async () => {
@@ -130,7 +134,8 @@ describe('createDashboard — page and JSON', () => {
   it('handler — mounts under any path prefix of another server', async () => {
     const telemetry = new Telemetry();
     const dashboard = createDashboard({ source: telemetry, clock: new FakeClock() });
-    new CircuitBreaker({ name: 'mounted', telemetry });
+    const mounted = new CircuitBreaker({ name: 'mounted', telemetry });
+    cleanup.push(() => mounted.name); // held to the end: the stream holds breakers weakly
     const server = createServer((req, res) => {
       if (req.url?.startsWith('/ops/breakers/') === true) dashboard.handler(req, res);
       else res.writeHead(418).end();

@@ -4,16 +4,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardSnapshot } from '../../src/dashboard/index.js';
-import { BIN, ensureBuilt, ROOT } from './build.js';
+import { BIN, ensureBuilt, ROOT } from '../support/build.js';
+import { waitFor } from '../support/wait.js';
 
 let child: ChildProcess;
 let output = '';
 let exit: Promise<number | null>;
-
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; !check() && waited < ms; waited += 50) await new Promise((r) => setTimeout(r, 50));
-  return check();
-}
 
 /** The URL of the dashboard of every breaker the demo printed. */
 function combinedUrl(): string {
@@ -50,7 +46,11 @@ describe('breakwater demo --dashboard', () => {
   }, 20_000);
 
   it('demo — the protected run serves each service’s breakers at the printed URLs', async () => {
-    expect(await waitFor(() => /\[protected\]\s+2s/.test(output), 90_000), output).toBe(true);
+    await waitFor(
+      () => /\[protected\]\s+2s/.test(output),
+      90_000,
+      () => `the demo to print a protected second; output:\n${output}`,
+    );
     expect(output).toContain('dashboard: this run has no breakers; the protected run serves it');
     const urls = dashboardUrls();
     expect(Object.keys(urls)).toEqual(['A', 'B', 'C']);
@@ -74,7 +74,11 @@ describe('breakwater demo --dashboard', () => {
   }, 120_000);
 
   it('demo — the demo’s own dashboard shows the breakers of every service, with their calls', async () => {
-    expect(await waitFor(() => /\[protected\]\s+3s/.test(output), 90_000), output).toBe(true);
+    await waitFor(
+      () => /\[protected\]\s+3s/.test(output),
+      90_000,
+      () => `the demo to print a protected second; output:\n${output}`,
+    );
     const url = combinedUrl();
     expect(url).not.toBe('');
     const snapshot = (await (await fetch(`${url}api/breakers`)).json()) as DashboardSnapshot;

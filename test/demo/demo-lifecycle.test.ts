@@ -1,7 +1,8 @@
 // Ctrl-C and a crashed service: the demo stops every process it started, by PID.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alive, BIN, ensureBuilt, ROOT } from './build.js';
+import { alive, BIN, ensureBuilt, ROOT } from '../support/build.js';
+import { waitFor } from '../support/wait.js';
 
 interface Started {
   child: ChildProcess;
@@ -29,10 +30,6 @@ function start(args: string[]): Started {
   return { child, output: () => output, exit, pids };
 }
 
-async function waitFor(check: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !check() && waited < ms; waited += 50) await new Promise((r) => setTimeout(r, 50));
-}
-
 describe('breakwater demo (process lifecycle)', () => {
   beforeAll(() => {
     ensureBuilt();
@@ -44,7 +41,12 @@ describe('breakwater demo (process lifecycle)', () => {
       const demo = start(['demo', '--duration', '60', '--rate', '20']);
       const pids = Object.values(await demo.pids);
       expect(pids).toHaveLength(4);
-      await waitFor(() => /\[unprotected\]\s+1s/.test(demo.output()), 20_000);
+      await waitFor(
+        () => /\[unprotected\]\s+1s/.test(demo.output()),
+        40_000,
+        'the first unprotected second',
+        50,
+      );
       demo.child.kill(signal);
       const code = await demo.exit;
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
@@ -57,7 +59,12 @@ describe('breakwater demo (process lifecycle)', () => {
   it('demo — a crashed service stops the others and fails with a message', async () => {
     const demo = start(['demo', '--duration', '60', '--rate', '20']);
     const pids = await demo.pids;
-    await waitFor(() => /\[unprotected\]\s+1s/.test(demo.output()), 20_000);
+    await waitFor(
+      () => /\[unprotected\]\s+1s/.test(demo.output()),
+      40_000,
+      'the first unprotected second',
+      50,
+    );
     process.kill(pids.B!, 'SIGKILL');
     const code = await demo.exit;
     expect(code).toBe(1);

@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../demo/build.js';
+import { ROOT } from '../support/build.js';
 import { anchors, documents, links, read, slug } from './markdown.js';
 
 function broken(doc: string): string[] {

@@ -2,7 +2,7 @@
 // strings, headings with their GitHub anchors, and links.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../demo/build.js';
+import { ROOT } from '../support/build.js';
 
 /** README.md and every docs/*.md, as paths relative to the repository. */
 export function documents(): string[] {

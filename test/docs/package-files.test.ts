@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../demo/build.js';
+import { ensureBuilt, ROOT } from '../support/build.js';
 import { documents, links } from './markdown.js';
 
 describe('package contents', () => {

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, isCircuitOpenError } from '../../src/index.js';
 import { EventRecorder, FakeClock } from '../../src/testing/index.js';
+import { breakerIn } from '../support/breakers.js';
 
 async function tripped(clock: FakeClock): Promise<CircuitBreaker> {
-  const breaker = new CircuitBreaker({ clock, failureThreshold: 1, recoveryTimeout: 1_000, timeout: false });
-  await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
-  expect(breaker.state).toBe('open');
-  return breaker;
+  return (await breakerIn('open', { clock })).breaker;
 }
 
 describe('CircuitBreaker.extendOpen', () => {

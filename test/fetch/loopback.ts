@@ -57,12 +57,3 @@ export class Servers {
     await Promise.all(this.#open.splice(0).map((s) => s.close()));
   }
 }
-
-/** Resolves once `check()` holds, polling briefly (for what a server sees after a client gives up). */
-export async function eventually(check: () => boolean, ms = 2_000): Promise<void> {
-  const until = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > until) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CircuitOpenError, constant, retry } from '../../src/index.js';
 import { createFetch } from '../../src/fetch/index.js';
-import { eventually, type Loopback, Servers } from './loopback.js';
+import { waitFor } from '../support/wait.js';
+import { type Loopback, Servers } from './loopback.js';
 
 const servers = new Servers();
 afterEach(() => servers.closeAll());
@@ -218,7 +219,7 @@ describe('createFetch — bodies nobody reads are cancelled', () => {
     const fetch = createFetch({ breaker: { fallback: () => new Response('from cache') } });
     const response = await fetch(server.url());
     expect(await response.text()).toBe('from cache');
-    await eventually(() => server.abandoned === 1);
+    await waitFor(() => server.abandoned === 1, 10_000, 'the server to see abandoned = 1');
   });
 
   it('createFetch — a failure replaced by an error thrown from the fallback has its body cancelled', async () => {
@@ -232,7 +233,7 @@ describe('createFetch — bodies nobody reads are cancelled', () => {
       },
     });
     expect(await reason(fetch(server.url()))).toBe(why);
-    await eventually(() => server.abandoned === 1);
+    await waitFor(() => server.abandoned === 1, 10_000, 'the server to see abandoned = 1');
   });
 
   it('createFetch — a fallback that hands the failure response on keeps its body readable', async () => {
@@ -251,7 +252,7 @@ describe('createFetch — bodies nobody reads are cancelled', () => {
     });
     const fetch = createFetch({ retry: retry({ maxAttempts: 2, backoff: constant(0) }) });
     expect(await (await fetch(server.url())).text()).toBe('second try');
-    await eventually(() => server.abandoned === 1);
+    await waitFor(() => server.abandoned === 1, 10_000, 'the server to see abandoned = 1');
   });
 
   it('createFetch — the body of a redirect is cancelled before the next hop', async () => {
@@ -259,7 +260,7 @@ describe('createFetch — bodies nobody reads are cancelled', () => {
     const from = await endless(302, { location: target.url() });
     const fetch = createFetch();
     expect(await (await fetch(from.url())).text()).toBe('target');
-    await eventually(() => from.abandoned === 1);
+    await waitFor(() => from.abandoned === 1, 10_000, 'the server to see abandoned = 1');
   });
 });
 

@@ -241,12 +241,22 @@ describe('otelMetrics — lifecycle', () => {
     expect(new Set(g.dataPoints.map((p) => p.attributes[B]))).toEqual(new Set([b.name]));
   });
 
-  it('otelMetrics — without a meterProvider it uses the global API (a no-op without an SDK)', () => {
-    const s = scripted(P);
-    expect(metrics.getMeterProvider()).toBeDefined();
-    const handle = otelMetrics({ telemetry: s.telemetry });
-    expect(s.telemetry.active).toBe(true);
-    handle.dispose();
+  it('otelMetrics — without a meterProvider it uses the global API (a no-op without an SDK)', async () => {
+    const noop = scripted(P);
+    const unused = otelMetrics({ telemetry: noop.telemetry }); // no global provider yet: a no-op
+    expect(noop.telemetry.active).toBe(true);
+    unused.dispose();
+    expect(noop.telemetry.active).toBe(false);
+    const { meterProvider, read } = setup();
+    expect(metrics.setGlobalMeterProvider(meterProvider)).toBe(true);
+    try {
+      const s = scripted(P);
+      const handle = otelMetrics({ telemetry: s.telemetry });
+      metric((await read()).metrics, 'breakwater.state'); // reported through the global provider
+      handle.dispose();
+    } finally {
+      metrics.disable();
+    }
   });
 
   it('otelMetrics — validates its options', () => {

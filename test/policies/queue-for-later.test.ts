@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, CircuitOpenError } from '../../src/index.js';
 import {
+  bulkhead,
   type DeadLetter,
   isQueueAppendUnknownError,
   isQueuedReceipt,
@@ -113,6 +114,26 @@ describe('queueForLater', () => {
     open = false;
     expect(await queue.drain()).toMatchObject({ replayed: 3, deadLettered: 0 });
     expect(seen).toEqual([1, 1, 2, 3]);
+  });
+
+  it('drain — a replay refused by a full bulkhead costs no attempt and ends the drain', async () => {
+    const gate = bulkhead({ maxConcurrent: 1 });
+    let release!: () => void;
+    const busy = gate.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const seen: number[] = [];
+    const queue = queueForLater<number>({
+      replay: (n) => gate.execute(async () => void seen.push(n)),
+      maxAttempts: 1,
+    });
+    for (const n of [1, 2, 3]) await queue.execute(down, { payload: n });
+    expect(await queue.drain()).toEqual({ replayed: 0, requeued: 0, deadLettered: 0, deferred: 3 });
+    expect(seen).toEqual([]);
+    release();
+    await busy;
+    // maxAttempts is 1: had the refusal cost an attempt, item 1 would be dead-lettered now.
+    expect(await queue.drain()).toEqual({ replayed: 3, requeued: 0, deadLettered: 0, deferred: 0 });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(await queue.deadLetters()).toEqual([]);
   });
 
   it('drain — runs by itself when the breaker closes', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallTimeoutError, isCallTimeoutError } from '../../src/index.js';
+import { CallTimeoutError, isCallTimeoutError, Telemetry, type TelemetryEvent } from '../../src/index.js';
 import { timeout } from '../../src/policies/index.js';
 import { FakeClock } from '../../src/testing/index.js';
 
@@ -29,12 +29,27 @@ describe('timeout', () => {
 
   it('execute — rejects at the deadline even when the function ignores the signal; its late result is dropped', async () => {
     const clock = new FakeClock();
-    const policy = timeout(100, { clock });
+    const telemetry = new Telemetry();
+    const events: TelemetryEvent[] = [];
+    telemetry.subscribe((e) => events.push(e));
+    const policy = timeout(100, { clock, telemetry });
     let finish!: (v: string) => void;
-    const caught = policy.execute(() => new Promise<string>((r) => (finish = r))).catch((e: unknown) => e);
+    const first = policy.execute(() => new Promise<string>((r) => (finish = r)));
+    const caught = first.catch((e: unknown) => e);
     await clock.advanceAsync(100);
-    expect(await caught).toBeInstanceOf(CallTimeoutError);
+    const error = await caught;
+    expect(error).toBeInstanceOf(CallTimeoutError);
+    const next = policy.execute(() => new Promise<string>(() => undefined)).catch((e: unknown) => e);
     finish('late');
+    await clock.advanceAsync(0);
+    // Dropped: the timed-out call stays rejected, nothing more is reported, and the late value
+    // does not answer the next call through the policy.
+    await expect(first).rejects.toBe(error);
+    expect(events.map((e) => e.type)).toEqual(['timeout']);
+    await clock.advanceAsync(100);
+    expect(await next).toBeInstanceOf(CallTimeoutError);
+    expect(events.map((e) => e.type)).toEqual(['timeout', 'timeout']);
+    expect(policy.armed).toBe(false);
   });
 
   it('execute — a late rejection after the deadline is never unhandled', async () => {

@@ -1,19 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runFixture } from './run-fixture.js';
+import { ensureBuilt } from '../support/build.js';
+import { runFixture } from './run-fixture.js';
 
 beforeAll(() => {
   ensureBuilt();
 }, 180_000);
 
 describe('process lifecycle (docs/contract.md §18)', () => {
-  it('process — exits at once after calls with a 10 s timeout left deadline timers armed', async () => {
-    const child = await runFixture('exit-promptly.js');
+  it('process — exits at once after calls with a 10 minute timeout left deadline timers armed', async () => {
+    // A timer that held the process would keep it for 10 minutes: the child is killed after 60 s.
+    const child = await runFixture('exit-promptly.js', [], 60_000);
     expect(child.stderr).toBe('');
-    expect(child.code).toBe(0);
+    expect(child).toMatchObject({ code: 0, signal: null });
     const report = JSON.parse(child.stdout) as { done: boolean; states: string[]; inFlight: number };
     expect(report).toMatchObject({ done: true, inFlight: 1 });
     expect(report.states.slice(0, 3)).toEqual(['closed', 'open', 'isolated']);
-    expect(child.ms).toBeLessThan(2_000);
   });
 
   it('process — a dropped breaker is garbage-collected, whatever its timers and state', async () => {
@@ -58,7 +59,9 @@ describe('process lifecycle (docs/contract.md §18)', () => {
     const optimized = child.stdout
       .split('\n')
       .filter((l) => l.startsWith('[compiling method') && ours.test(l));
-    expect(optimized.join('\n')).toMatch(/guardedCall/); // the path was optimized at all
+    // The call path was optimized at all: V8 picks by timing (and inlining) which of its frames it
+    // compiles on its own, so any of them will do.
+    expect(optimized.join('\n')).toMatch(/guardedCall|GuardedCall|#succeeded|#finish/);
     // The rejection path: `fast` compiled on its own, or inlined into the rejecting frames (V8
     // decides by timing which of them it compiles first).
     expect(optimized.join('\n')).toMatch(/fast|rejectWith|#rejected/);

@@ -1,29 +1,12 @@
 /**
  * Runs a fixture script from `test/fixtures/` in a child Node process against the built package,
- * building it first when `dist/` is missing or older than `src/`.
+ * built by `ensureBuilt()` (test/support/build.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT as root } from '../support/build.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds `dist/` with tsdown unless it is newer than every source file. */
-export function ensureBuilt(): void {
-  const entry = join(root, 'dist', 'index.mjs');
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(join(root, 'src'))) return;
-  execFileSync(join(root, 'node_modules', '.bin', 'tsdown'), [], { cwd: root, stdio: 'pipe' });
-}
+export { ensureBuilt } from '../support/build.js';
 
 /** What a finished child reported. */
 export interface ChildResult {

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../process/run-fixture.js';
 import { requireRedis, RedisServer } from '../support/redis-server.js';
 import { type ClientKind, sleep, waitFor } from './helpers.js';
@@ -99,8 +99,12 @@ class Worker {
   }
 }
 
+/** Every worker forked by a test; `afterEach` kills (by PID) any a failed test left running. */
+const forked: Worker[] = [];
+
 async function startWorkers(n: number, config: object): Promise<Worker[]> {
   const workers = Array.from({ length: n }, () => new Worker());
+  forked.push(...workers);
   await Promise.all(workers.map((w) => w.start(config)));
   return workers;
 }
@@ -109,9 +113,10 @@ async function startWorkers(n: number, config: object): Promise<Worker[]> {
 async function stopWorkers(workers: Worker[]): Promise<number> {
   const stoppedAt = performance.now();
   for (const w of workers) w.send({ type: 'stop' });
+  // Only bounds a hung worker: one that needed the kill fails the exit-code check below.
   const killer = setTimeout(() => {
     for (const w of workers) w.child.kill('SIGKILL');
-  }, 8_000);
+  }, 30_000);
   const codes = await Promise.all(workers.map((w) => w.exited));
   clearTimeout(killer);
   expect(codes).toEqual(workers.map(() => 0));
@@ -128,6 +133,11 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     dep = new Dependency();
     depPort = await dep.listen();
   }, 120_000);
+  afterEach(async () => {
+    const left = forked.splice(0).filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of left) w.child.kill('SIGKILL');
+    await Promise.all(left.map((w) => w.exited));
+  });
   afterAll(async () => {
     dep.server.close();
     await server.dispose();
@@ -151,7 +161,7 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     for (const w of workers) w.send({ type: 'go', depPort, rate: 5 });
     await waitFor(
       () => workers.every((w) => w.firstSaw('open') !== undefined),
-      4_000,
+      15_000,
       'every worker sees open',
     );
     const opened = workers.map((w) => w.firstSaw('open')!);
@@ -159,7 +169,9 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     await stopWorkers(workers);
     // Without the fleet, ~4 × 8 calls would have failed with no breaker opening.
     expect(dep.failedHits).toBeLessThanOrEqual(10 + 8);
-    expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(300);
+    // Together, within a few sync intervals (1 s) with headroom for a loaded machine; that no
+    // worker opened by its own threshold is checked below (reason 'fleet').
+    expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(3 * 1_000);
     for (const w of workers) {
       // No local breaker opened: each saw the fleet open its effective state, and nothing else.
       expect(w.local.filter((l) => l.to === 'open')).toEqual([
@@ -169,7 +181,7 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
       expect(w.report!.counts.other).toBe(0);
       expect(w.report!.unhandled).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('acquire — peak concurrent probes at the dependency never exceed the cap', async () => {
     dep.mode = 'fail';
@@ -184,11 +196,11 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
       }),
     );
     for (const w of workers) w.send({ type: 'go', depPort, rate: 20 });
-    await waitFor(() => workers.every((w) => w.firstSaw('open') !== undefined), 4_000, 'fleet open');
+    await waitFor(() => workers.every((w) => w.firstSaw('open') !== undefined), 15_000, 'fleet open');
     dep.mode = 'slow-ok';
     await waitFor(
       () => workers.every((w) => w.firstSaw('closed') !== undefined && w.fleet.at(-1)?.state === 'closed'),
-      6_000,
+      15_000,
       'fleet closed',
     );
     await stopWorkers(workers);
@@ -197,7 +209,7 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
       expect(w.report!.counts.other).toBe(0);
       expect(w.report!.unhandled).toBe(0);
     }
-  });
+  }, 60_000);
 
   it('config — processes with another recovery time run on their own, every process reports the mismatch', async () => {
     dep.mode = 'fail';
@@ -251,13 +263,12 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     for (const w of workers) w.send({ type: 'go', depPort, rate: 20 });
     await sleep(500);
     await server.stop('SIGKILL');
-    await waitFor(() => workers.every((w) => w.fleet.some((n) => n.kind === 'degraded')), 3_000, 'degraded');
+    await waitFor(() => workers.every((w) => w.fleet.some((n) => n.kind === 'degraded')), 15_000, 'degraded');
     await sleep(300);
     await server.resume();
-    await waitFor(() => workers.every((w) => w.fleet.some((n) => n.kind === 'restored')), 5_000, 'restored');
+    await waitFor(() => workers.every((w) => w.fleet.some((n) => n.kind === 'restored')), 15_000, 'restored');
     await sleep(300);
-    const slowestExit = await stopWorkers(workers);
-    expect(slowestExit).toBeLessThan(3_000); // nothing left open keeps a worker alive
+    await stopWorkers(workers); // each exits by itself with code 0: nothing left open keeps it alive
     for (const w of workers) {
       expect(w.report!.counts.other, w.report!.otherErrors.join('; ')).toBe(0);
       expect(w.report!.counts.rejected).toBe(0);
@@ -271,5 +282,5 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
     await admin.connect();
     expect(await admin.exists('bw:v1:{crash}:s')).toBe(1);
     admin.disconnect();
-  });
+  }, 60_000);
 });

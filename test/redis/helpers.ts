@@ -75,22 +75,7 @@ export async function instance(
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `condition` every 10 ms; resolves the elapsed ms, or rejects after `limitMs`. */
-export async function waitFor(
-  condition: () => boolean,
-  limitMs = 3_000,
-  what = 'condition',
-): Promise<number> {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > limitMs)
-      throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-  return performance.now() - start;
-}
+export { sleep, waitFor } from '../support/wait.js';
 
 /** Runs `n` failing calls through `breaker`, ignoring the errors. */
 export async function fail(breaker: CircuitBreaker, n: number): Promise<void> {

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isQueuedReceipt, queueForLater } from '../../src/index.js';
 import { redisStreamQueueStorage, toAdapter } from '../../src/redis/index.js';
-import { ensureBuilt } from '../process/run-fixture.js';
+import { ensureBuilt } from '../support/build.js';
 import { requireRedis, RedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait.js';
 import { connect, uniqueName } from './helpers.js';
 
 const hasRedis = requireRedis('test/redis/queue-crash.test.ts');
@@ -58,13 +59,7 @@ describe.skipIf(!hasRedis)('queueForLater on Redis Streams — crash and restart
     return child;
   };
   const count = async (key: string): Promise<number> => Number(await redis.command(['SCARD', key]));
-  const until = async (what: string, condition: () => Promise<boolean>, limitMs = 30_000) => {
-    const start = performance.now();
-    while (!(await condition())) {
-      if (performance.now() - start > limitMs) throw new Error(`timed out after ${limitMs} ms: ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const until = (what: string, condition: () => Promise<boolean>) => waitFor(condition, 60_000, what, 20);
 
   it(`${N} accepted requests, a SIGKILL mid-drain, a restart with a closed breaker: each replayed exactly once, poison dead-lettered`, async () => {
     const stream = uniqueName('crash-q');

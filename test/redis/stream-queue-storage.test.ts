@@ -41,7 +41,8 @@ describe.skipIf(!hasRedis).each(CLIENTS)('redisStreamQueueStorage (%s)', (kind: 
     });
     const ids = [];
     for (let n = 1; n <= 3; n++) ids.push(await storage.append(item(n), 10));
-    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    for (const id of ids) expect(id).toMatch(/^\d+-\d+$/); // stream entry ids
+    expect(new Set(ids).size).toBe(3);
     expect(await storage.size()).toBe(3);
     const taken = await storage.take(2);
     expect(taken.map((t) => t.payload)).toEqual([

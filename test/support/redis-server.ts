@@ -1,37 +1,47 @@
 /**
  * A real `redis-server` for tests: started on a free loopback port with no persistence
  * (`--save "" --appendonly no`, a temporary `--dir`), stopped by its PID. `requireRedis()` decides
- * what a test file does when the binary is missing: fail under CI (`CI=true`), otherwise skip
- * loudly.
+ * what a test file does when the binary is missing (see require-tool.ts).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from './require-tool.js';
 
 /** The server binary: `REDIS_SERVER`, else `redis-server` on the PATH. */
 const bin = (): string => process.env.REDIS_SERVER ?? 'redis-server';
+/** The path `requireRedis` found, used by every server this process starts. */
+let found: string | undefined;
 
-/** True when `redis-server` can be run here. */
-export function redisAvailable(): boolean {
-  const probe = spawnSync(bin(), ['--version'], { encoding: 'utf8' });
-  return probe.status === 0 && probe.stdout.includes('Redis server');
+/**
+ * Whether the Redis tests of `file` can run: the `requireTool` gate for `redis-server` (fails the
+ * file under `CI=true` when it is missing, otherwise skips it loudly).
+ */
+export function requireRedis(file: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const check = requireTool(
+    {
+      name: 'redis-server',
+      candidates: [env.REDIS_SERVER ?? 'redis-server'],
+      install: 'apt-get install -y redis-server (or set REDIS_SERVER to its path)',
+      purpose: `the Redis tests of ${file}`,
+      verify: (path) => {
+        const probe = spawnSync(path, ['--version'], { encoding: 'utf8' });
+        return probe.status === 0 && probe.stdout.includes('Redis server');
+      },
+    },
+    env,
+  );
+  if (check.found) found = check.path;
+  return check.found;
 }
 
 /**
- * Whether the Redis tests of a file can run. Throws under CI when `redis-server` is missing (the
- * file fails); elsewhere prints a loud message and returns false (the file's tests are skipped).
+ * A TCP port on 127.0.0.1 that was free a moment ago. Another process can take it before
+ * redis-server binds it, so `RedisServer.start` checks that the server answering is its own and
+ * tries a fresh port when not.
  */
-export function requireRedis(file: string): boolean {
-  if (redisAvailable()) return true;
-  const message = `redis-server not found (set REDIS_SERVER or install the redis-server package): ${file} needs it`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n!!!!!!!!!!\n!! SKIPPED: ${message}\n!!!!!!!!!!\n`);
-  return false;
-}
-
-/** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -44,38 +54,58 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Sends `PING` on a raw socket; resolves true on `+PONG`. */
-function ping(port: number): Promise<boolean> {
+/** The `process_id` of the Redis server on `port` (from `INFO server`), or undefined if none answers. */
+export function serverPid(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
+    let reply = '';
+    const done = (pid: number | undefined) => {
       socket.destroy();
-      resolve(ok);
+      resolve(pid);
     };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.setTimeout(2_000, () => done(undefined));
+    socket.once('error', () => done(undefined));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.setEncoding('utf8').on('data', (data: string) => {
+      reply += data;
+      if (reply.startsWith('-')) return done(undefined); // e.g. -LOADING: not ready yet
+      const match = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
+      if (match) done(Number(match[1]));
+    });
   });
 }
 
 /** One `redis-server` process. */
 export class RedisServer {
-  readonly port: number;
+  #port: number;
   readonly #dir: string;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
   private constructor(port: number) {
-    this.port = port;
+    this.#port = port;
     this.#dir = mkdtempSync(join(tmpdir(), 'bw-redis-'));
   }
 
-  /** Starts a server on a free port and waits until it answers `PING`. */
+  /**
+   * Starts a server on a free port and waits until it answers. When the port was taken in the
+   * meantime (the server exits, or another process answers there), tries again on a fresh port.
+   */
   static async start(): Promise<RedisServer> {
     const server = new RedisServer(await freePort());
-    await server.#spawn();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      if (await server.#spawn()) return server;
+      if (attempt === 5) {
+        await server.dispose();
+        throw new Error('redis-server could not bind a free port in 5 attempts');
+      }
+      server.#port = await freePort();
+    }
+  }
+
+  /** The port it listens on. */
+  get port(): number {
+    return this.#port;
   }
 
   /** The PID of the running server (`undefined` when stopped). */
@@ -88,9 +118,10 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  async #spawn(): Promise<void> {
+  /** Spawns the server; true once it answers as itself, false when it could not bind the port. */
+  async #spawn(): Promise<boolean> {
     const child = spawn(
-      bin(),
+      found ?? bin(),
       [
         '--port',
         String(this.port),
@@ -106,13 +137,24 @@ export class RedisServer {
       { stdio: 'ignore' },
     );
     this.#child = child;
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const until = performance.now() + 10_000;
+    const exit = { seen: false };
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        exit.seen = true;
+        resolve();
+      }),
+    );
+    const until = performance.now() + 30_000;
     while (performance.now() < until) {
-      if (await ping(this.port)) return;
+      if (exit.seen) break; // could not bind (the port was taken)
+      const pid = await serverPid(this.port);
+      if (pid === child.pid) return true;
+      if (pid !== undefined) break; // someone else's server holds the port
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`redis-server on port ${this.port} did not answer PING`);
+    await this.stop('SIGKILL');
+    if (exit.seen || performance.now() < until) return false;
+    throw new Error(`redis-server on port ${this.port} did not answer within 30 s`);
   }
 
   /** Stops the server by PID (`SIGKILL` for a crash) and waits for it to exit. */
@@ -120,19 +162,20 @@ export class RedisServer {
     const child = this.#child;
     if (child?.pid === undefined) return;
     this.#child = undefined;
-    process.kill(child.pid, signal);
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, signal);
     await this.#exited;
   }
 
   /** Starts the server again on the same port, empty (no persistence). */
   async restart(): Promise<void> {
     await this.stop('SIGKILL');
-    await this.#spawn();
+    if (!(await this.#spawn())) throw new Error(`port ${this.port} was taken while redis-server restarted`);
   }
 
   /** Starts a stopped server again on the same port. */
   async resume(): Promise<void> {
-    if (this.#child === undefined) await this.#spawn();
+    if (this.#child === undefined && !(await this.#spawn()))
+      throw new Error(`port ${this.port} was taken while redis-server was stopped`);
   }
 
   /** Stops the server and removes its directory. */

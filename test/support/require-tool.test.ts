@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireRedis } from './redis-server.js';
 import { findExecutable, requireTool } from './require-tool.js';
 
 let dir = '';
@@ -48,6 +49,35 @@ describe('requireTool', () => {
       expect(warn).toHaveBeenCalledWith(
         expect.stringContaining('SKIPPING the fake tests: fake-tool was not found'),
       );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('requireRedis (requireTool for redis-server)', () => {
+  const missing = { PATH: '', REDIS_SERVER: '/nonexistent/redis-server' };
+
+  it('requireRedis — a missing server fails the file under CI, naming the file', () => {
+    expect(() => requireRedis('some.test.ts', { ...missing, CI: 'true' })).toThrow(
+      /redis-server is required for the Redis tests of some\.test\.ts when CI=true/,
+    );
+  });
+
+  it('requireRedis — a missing server outside CI skips with a loud message', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(requireRedis('some.test.ts', missing)).toBe(false);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('SKIPPING the Redis tests of some.test.ts'));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('requireRedis — an executable that is not redis-server does not count', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(requireRedis('some.test.ts', { PATH: '', REDIS_SERVER: join(dir, 'fake-tool') })).toBe(false);
     } finally {
       warn.mockRestore();
     }

@@ -1,6 +1,6 @@
 /**
- * Tests that need an outside program (a browser, redis-server) call `requireTool` at the top of
- * their file. When the program is found they get its path. When it is missing:
+ * The one gate for tests that need an outside program (a browser, redis-server): they call
+ * `requireTool` (or `requireRedis`, built on it) at the top of their file. When the program is found they get its path. When it is missing:
  * - with `CI=true` it throws, so the test file fails: CI must install what the tests need;
  * - elsewhere it prints a loud banner and returns `found: false`, and the file skips its tests
  *   with `describe.skipIf(!tool.found)`.
@@ -18,6 +18,8 @@ export interface ToolRequirement {
   readonly install: string;
   /** What is skipped without it, e.g. `'the dashboard browser tests'`. */
   readonly purpose: string;
+  /** Whether a found executable is the right program (e.g. runs `--version`); default: yes. */
+  readonly verify?: (path: string) => boolean;
 }
 
 /** The outcome: `path` is set when `found`. */
@@ -56,7 +58,8 @@ export function findExecutable(
 
 /** See the module comment. */
 export function requireTool(tool: ToolRequirement, env: NodeJS.ProcessEnv = process.env): ToolCheck {
-  const path = findExecutable(tool.candidates, env.PATH ?? '');
+  const found = findExecutable(tool.candidates, env.PATH ?? '');
+  const path = found !== undefined && (tool.verify?.(found) ?? true) ? found : undefined;
   if (path !== undefined) return { found: true, path };
   const looked = tool.candidates.join(', ');
   if (env.CI === 'true') {

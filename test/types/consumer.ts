@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ensureBuilt, ROOT } from '../demo/build.js';
+import { ensureBuilt, ROOT } from '../support/build.js';
 
 const run = promisify(execFile);
 export const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
