@@ -1,18 +1,16 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, MAX_TIMER_MS } from '../core/clock.js';
 import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
 import type { QueueAction, Telemetry } from '../core/telemetry.js';
-import { checkSignal, isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
+import { checkSignal, isAbortSignal, OptionChecker, signalError, checkClock } from '../core/validate.js';
 import {
-  checkClock,
   checkName,
   checkObject,
   checkTelemetry,
   Contexts,
   isAborted,
-  MAX_DELAY_MS,
   warn,
   warnOnRejection,
 } from './common.js';
@@ -223,7 +221,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     const auto = o.breaker !== undefined || o.drainIntervalMs !== undefined;
     this.#drainIntervalMs = o.drainIntervalMs ?? (auto ? 30_000 : false);
     if (this.#drainIntervalMs !== false)
-      check.number('drainIntervalMs', this.#drainIntervalMs, { min: 1, max: MAX_DELAY_MS });
+      check.number('drainIntervalMs', this.#drainIntervalMs, { min: 1, max: MAX_TIMER_MS });
     this.#batchSize = o.batchSize ?? 10;
     check.number('batchSize', this.#batchSize, { integer: true, min: 1 });
     const storage = o.storage ?? new MemoryQueueStorage<P>();

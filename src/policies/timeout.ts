@@ -1,10 +1,10 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, MAX_TIMER_MS } from '../core/clock.js';
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { CallTimeoutError } from '../core/errors.js';
 import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
 import type { Telemetry } from '../core/telemetry.js';
-import { isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
-import { checkClock, checkName, checkObject, checkTelemetry, MAX_DELAY_MS } from './common.js';
+import { isAbortSignal, OptionChecker, signalError, checkClock } from '../core/validate.js';
+import { checkName, checkObject, checkTelemetry } from './common.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -53,7 +53,7 @@ export class TimeoutPolicy implements Policy {
 
   constructor(ms: number, options: TimeoutOptions = {}) {
     const check = new OptionChecker('timeout');
-    check.number('ms', ms, { min: 0, minExclusive: true, max: MAX_DELAY_MS });
+    check.number('ms', ms, { min: 0, minExclusive: true, max: MAX_TIMER_MS });
     checkObject(check, options, ['name', 'clock', 'telemetry']);
     this.name = checkName(check, options.name, 'timeout');
     this.#telemetry = checkTelemetry(check, options.telemetry);

@@ -1,6 +1,7 @@
 import { CircuitBreaker, sourceOf } from '../breaker/circuit-breaker.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
 import { show } from '../core/validate.js';
+import { processWarning } from '../core/warn.js';
 import type { EvictionReason, RegistryEvents } from './events.js';
 import {
   type BreakerRegistryOptions,
@@ -162,11 +163,11 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     if (this.#events.has('overflow')) this.#events.emit('overflow', { key, breaker, localOnly });
     else if (localOnly && !this.#warnedLocalOnly) {
       this.#warnedLocalOnly = true;
-      process.emitWarning(
+      processWarning(
         `BreakerRegistry: the registry is full (maxBreakers ${this.#o.maxBreakers}) of breakers it may not evict; ` +
           `the breaker for "${key}" and further overflow breakers are local-only (not attached to the fleet). ` +
           "Listen for 'overflow' or raise maxBreakers.",
-        { type: 'BreakwaterRegistryWarning' },
+        'BreakwaterRegistryWarning',
       );
     }
     return breaker;

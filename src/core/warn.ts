@@ -1,0 +1,26 @@
+/**
+ * Process warnings: the one way breakwater reports a problem that must not change a call's
+ * outcome (a throwing listener or callback, a classifier that returned a promise).
+ */
+
+interface WarningProcess {
+  emitWarning?: (warning: string, options: object) => void;
+}
+
+/**
+ * Emits `message` as a process warning of `type` (and `code`, when given); without a `process`
+ * (a browser-like runtime) it goes to `console.warn`.
+ */
+export function processWarning(message: string, type: string, code?: string): void {
+  const proc = (globalThis as { process?: WarningProcess }).process;
+  if (typeof proc?.emitWarning === 'function') {
+    proc.emitWarning(message, code === undefined ? { type } : { type, code });
+  } else {
+    console.warn(message);
+  }
+}
+
+/** `error` as a line of a warning: its stack when it has one. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
