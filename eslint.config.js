@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bench/*.js'] },
+        projectService: { allowDefaultProject: ['*.js', '*.cjs', 'bench/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
