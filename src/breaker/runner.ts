@@ -31,7 +31,7 @@ import type { Protected } from '../core/policy.js';
 import type { StateName } from '../core/states.js';
 import { processWarning } from '../core/warn.js';
 import { ASK, type Admission, REFUSE, type TicketValue, WAIT } from './admission.js';
-import { type CallHost, guardedCall } from './guarded-call.js';
+import { type CallHost, guardedCall } from '../core/guarded-call.js';
 import type { ResolvedOptions } from './options.js';
 import { BreakerReport } from './report.js';
 import { BreakerMachine, type TransitionListener, type TransitionReason } from './state-machine.js';

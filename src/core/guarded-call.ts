@@ -1,10 +1,17 @@
-import type { CallTimeoutError } from '../core/errors.js';
-import type { Expiring } from '../core/deadline-queue.js';
-import type { PolicyContext, Protected } from '../core/policy.js';
+/**
+ * The one deadline-call mechanism: a call raced against its deadline (on a shared
+ * `DeadlineQueue`) and its caller's signal. The circuit breaker runs its timed calls through
+ * it, and so does the `timeout` policy; each is a {@link CallHost} that decides what an outcome,
+ * a timeout and an abort mean for it.
+ */
+import type { CallTimeoutError } from './errors.js';
+import type { Expiring } from './deadline-queue.js';
+import type { PolicyContext, Protected } from './policy.js';
 
 /**
- * What a guarded call needs from the breaker that runs it: its timeout, its deadline queue, and
- * the outcome steps (classify, record, report, fall back). `Runner` implements it.
+ * What a guarded call needs from whoever runs it: its timeout, its deadline queue, and the
+ * outcome steps (for the breaker's `Runner`: classify, record, report, fall back). `generation`,
+ * `start` and `ticket` are the host's own, handed back untouched; `args` go to `fallback`.
  */
 export interface CallHost<Ticket> {
   /** True when calls have a deadline (then `timeoutMs` is finite). */
@@ -25,11 +32,11 @@ export interface CallHost<Ticket> {
     args: readonly unknown[],
     ticket: Ticket,
   ): unknown;
-  /** The deadline passed: counts the timeout, returns the error to answer with. */
+  /** The deadline passed: returns the error to answer with (after counting it, for a breaker). */
   timedOut(generation: number, start: number, ticket: Ticket): CallTimeoutError;
-  /** The caller aborted: reported, not counted; the permit stays taken (see `releaseAborted`). */
+  /** The caller aborted: the caller is answered; the function may still run (see `releaseAborted`). */
   aborted(reason: unknown, generation: number, start: number): void;
-  /** The function of an aborted call settled or reached its deadline: its permit is returned. */
+  /** The function of an aborted call settled or reached its deadline (a breaker returns its permit). */
   releaseAborted(generation: number, start: number, ticket: Ticket): void;
   /** Answers with the fallback, or throws `error` when there is none. */
   fallback(error: unknown, args: readonly unknown[]): unknown;
