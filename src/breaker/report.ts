@@ -31,8 +31,8 @@ const OUTCOME_EVENTS: readonly (keyof BreakerEvents)[] = ['success', 'failure', 
  * exporter asks for them).
  */
 export class BreakerReport {
-  // The lifetime totals, as fields of this object rather than an object of their own: one object
-  // less per breaker (see `totals` for the snapshot; benchmark: the per-breaker heap probe).
+  // Speed trick: the lifetime totals are fields of this object rather than an object of their
+  // own, one object less per breaker (`totals` makes the snapshot). Benchmark probe `memory`.
   calls = 0;
   successes = 0;
   failures = 0;

@@ -199,6 +199,7 @@ export class BreakerMachine {
    * is filed in the bucket where it started; an untimed one (`start` NaN) in the newest bucket the
    * window has seen, with every 64th refused so that the caller times it and keeps that bucket
    * current. Returns false when the caller must read the clock and call `record` instead.
+   * Benchmark rows `closed-seq` and `closed-concurrent` pin it.
    */
   countUntimedSuccess(generation: number, start: number): boolean {
     if (generation !== this.generation) return true; // a late success: lifetime totals only

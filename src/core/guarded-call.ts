@@ -78,10 +78,10 @@ export function guardedCall<T, Ticket>(
 }
 
 /**
- * One call on the guarded path. It is the `PolicyContext` handed to the function (its `signal`
- * is made on first read: most functions never read it, and an `AbortController` costs more than
- * the rest of the call), and an entry of the breaker's deadline queue. It is kept small: a
- * breaker makes one per timed call.
+ * One call on the guarded path: the `PolicyContext` handed to the function, and an entry of the
+ * host's deadline queue. Speed trick: its `signal` is made on first read (most functions never
+ * read it, and an `AbortController` is the dearest part of a call), and the object is kept small,
+ * as one is made per timed call. Benchmark row `closed-timeout`.
  */
 class GuardedCall<T, Ticket> implements PolicyContext, Expiring {
   prev: Expiring | undefined;
@@ -265,7 +265,7 @@ class GuardedCall<T, Ticket> implements PolicyContext, Expiring {
 // function it is. `GuardedCall.#shape` keeps V8's hidden class of calls alive, so a full garbage
 // collection while nothing is in flight does not deoptimize the path (pinned by the test
 // "process — a full garbage collection between calls keeps the call and rejection paths
-// optimized"). Pinned by the benchmark row `closed-timeout`; figures in bench/README.md.
+// optimized"). Benchmark row `closed-timeout` (figures: README, "Performance").
 type AnyCall = GuardedCall<unknown, unknown>;
 type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (error: unknown) => void) => void;
 let building: AnyCall | undefined;
