@@ -181,9 +181,9 @@ export class BulkheadPolicy implements Policy {
   }
 
   #tell(action: 'queued' | 'dequeued' | 'rejected'): void {
-    const t = this.#telemetry;
-    if (t?.active === true) {
-      t.emit({
+    const telemetry = this.#telemetry;
+    if (telemetry?.active === true) {
+      telemetry.emit({
         type: 'bulkhead',
         policy: this.name,
         kind: 'bulkhead',

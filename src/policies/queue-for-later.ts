@@ -189,7 +189,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   readonly storage: QueueStorage<P>;
   /** Type-level marker: calls may resolve with a receipt instead of the function's result. */
   declare readonly answers?: QueuedReceipt;
-  readonly #o: QueueForLaterOptions<P, A>;
+  readonly #options: QueueForLaterOptions<P, A>;
   readonly #clock: Clock;
   readonly #batchSize: number;
   readonly #contexts = new Contexts();
@@ -243,7 +243,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.storage = storage;
-    this.#o = o;
+    this.#options = o;
     this.#subscription = o.breaker?.on('stateChange', (event) => {
       this.#state = event.to;
       if (event.to === 'closed') this.#autoDrain();
@@ -276,7 +276,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     try {
       return await fn(this.#contexts.for(signal));
     } catch (error) {
-      if (isAborted(signal) || (this.#o.when !== undefined && !this.#o.when(error))) throw error;
+      if (isAborted(signal) || (this.#options.when !== undefined && !this.#options.when(error))) throw error;
       const receipt = options.receipt ?? globalThis.crypto.randomUUID();
       const item = { payload: options.payload, attempts: 0, enqueuedAt: this.#clock.now(), receipt };
       let id: string | undefined;
@@ -304,7 +304,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       throw new TypeError(`queueForLater "${this.name}": wrap(fn) needs a function`);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    const toPayload = this.#o.payload ?? ((...args: A) => args as unknown as P);
+    const toPayload = this.#options.payload ?? ((...args: A) => args as unknown as P);
     return function (this: unknown, ...args: B): Promise<Awaited<R> | QueuedReceipt> {
       return self.execute(() => fn.apply(this, args), { payload: toPayload(...args) }) as Promise<
         Awaited<R> | QueuedReceipt
@@ -375,7 +375,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   /** Drains when the breaker (if any) is closed. */
   #tick(): void {
     if (this.#disposed) return;
-    const state = this.#o.breaker?.state;
+    const state = this.#options.breaker?.state;
     if ((typeof state === 'string' ? state : this.#state) === 'closed') this.#autoDrain();
   }
 
@@ -424,7 +424,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   }
 
   #report(entry: UndecodableEntry): void {
-    reportUndecodable(this.name, this.#o.onUndecodable, entry);
+    reportUndecodable(this.name, this.#options.onUndecodable, entry);
   }
 
   async #replayOne(item: QueuedItem<P>, signal: AbortSignal | undefined): Promise<keyof DrainReport> {
@@ -441,7 +441,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       receipt: item.receipt ?? item.id,
     };
     try {
-      await this.#o.replay(item.payload, context);
+      await this.#options.replay(item.payload, context);
     } catch (error) {
       if (isCircuitOpenError(error) || isBulkheadFullError(error) || isAborted(signal)) {
         await this.storage.requeue(item);
@@ -475,9 +475,9 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     const dead = { ...item, deadAt: this.#clock.now() };
     await this.storage.deadLetter(dead);
     this.#emit('dead-lettered', item.receipt ?? item.id);
-    if (this.#o.onDeadLetter !== undefined) {
+    if (this.#options.onDeadLetter !== undefined) {
       try {
-        const result = (this.#o.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
+        const result = (this.#options.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
         warnOnRejection(result, `onDeadLetter of "${this.name}" returned a rejected promise`);
       } catch (callbackError) {
         warn(`onDeadLetter of "${this.name}" threw`, callbackError);
