@@ -26,7 +26,7 @@ const OUTCOME_EVENTS: readonly (keyof BreakerEvents)[] = ['success', 'failure', 
  * breaker's typed events and written to its telemetry stream. Each consumer is checked before a
  * payload is built, so a breaker nobody listens to pays a field read per report.
  *
- * Call outcomes all pass through `#call`: that is the place for any further consumer of outcomes
+ * Call outcomes all pass through `call`: that is the place for any further consumer of outcomes
  * (for example pre-aggregated per-breaker counters and a latency histogram, kept only once an
  * exporter asks for them).
  */
@@ -82,55 +82,55 @@ export class BreakerReport {
 
   success(durationMs: number, slow: boolean, generation: number): void {
     this.successes++;
-    if (this.#listens('success')) this.events.emit('success', { durationMs, slow, generation });
-    this.#call('success', durationMs, slow);
+    if (this.listens('success')) this.events.emit('success', { durationMs, slow, generation });
+    this.call('success', durationMs, slow);
   }
 
   /** A call that threw or rejected, counted as a failure. */
   failure(durationMs: number, slow: boolean, generation: number, error: unknown): void {
     this.failures++;
-    if (this.#listens('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
-    this.#call('failure', durationMs, slow);
+    if (this.listens('failure')) this.events.emit('failure', { durationMs, slow, generation, error });
+    this.call('failure', durationMs, slow);
   }
 
   /** A call that resolved with a result `isResultFailure` classified as a failure. */
   resultFailure(durationMs: number, slow: boolean, generation: number, result: unknown): void {
     this.failures++;
-    if (this.#listens('failure'))
+    if (this.listens('failure'))
       this.events.emit('failure', { durationMs, slow, generation, error: undefined, result });
-    this.#call('failure', durationMs, slow);
+    this.call('failure', durationMs, slow);
   }
 
   timeout(durationMs: number, slow: boolean, generation: number, timeoutMs: number): void {
     this.timeouts++;
-    if (this.#listens('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
-    this.#call('timeout', durationMs, slow);
+    if (this.listens('timeout')) this.events.emit('timeout', { durationMs, timeoutMs, generation });
+    this.call('timeout', durationMs, slow);
   }
 
   /** An error `isFailure` did not count, or a caller abort (`aborted`). */
   ignoredCall(durationMs: number, generation: number, error: unknown, aborted: boolean): void {
     this.ignored++;
-    if (this.#listens('ignored')) this.events.emit('ignored', { durationMs, error, aborted, generation });
-    this.#call('ignored', durationMs, false);
+    if (this.listens('ignored')) this.events.emit('ignored', { durationMs, error, aborted, generation });
+    this.call('ignored', durationMs, false);
   }
 
   /** A call refused without running. */
   rejection(state: RejectingState, retryAfterMs: number): void {
     this.rejected++;
-    if (this.#listens('rejected')) this.events.emit('rejected', { state, retryAfterMs });
-    this.#call('rejected', NaN, false);
+    if (this.listens('rejected')) this.events.emit('rejected', { state, retryAfterMs });
+    this.call('rejected', NaN, false);
   }
 
   fallback(error: unknown): void {
     this.fallbacks++;
-    if (this.#listens('fallback')) this.events.emit('fallback', { error });
+    if (this.listens('fallback')) this.events.emit('fallback', { error });
     const telemetry = this.#telemetry;
     if (telemetry?.active === true) telemetry.emit({ type: 'fallback', policy: this.#name, kind: 'breaker' });
   }
 
   /** A change of the state the breaker shows (its effective state). */
   transition(from: StateName, to: StateName, reason: TransitionReason, generation: number): void {
-    if (this.#listens('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
+    if (this.listens('stateChange')) this.events.emit('stateChange', { from, to, reason, generation });
     const telemetry = this.#telemetry;
     if (telemetry?.active === true) {
       telemetry.emit({
@@ -147,7 +147,7 @@ export class BreakerReport {
 
   /** Fleet health and fleet transitions. */
   fleet(event: FleetEvent): void {
-    if (this.#listens('fleet')) this.events.emit('fleet', event);
+    if (this.listens('fleet')) this.events.emit('fleet', event);
     const telemetry = this.#telemetry;
     if (telemetry?.active === true) {
       telemetry.emit({
@@ -163,12 +163,15 @@ export class BreakerReport {
   }
 
   /** True when `event` has a listener (false while nobody ever subscribed). */
-  #listens(event: keyof BreakerEvents): boolean {
+  listens(event: keyof BreakerEvents): boolean {
     return this.#events?.has(event) === true;
   }
 
-  /** Every call outcome ends here: the telemetry stream (and any future outcome consumer). */
-  #call(outcome: CallOutcome, durationMs: number, slow: boolean): void {
+  /**
+   * Every call outcome ends here: the telemetry stream (and any future outcome consumer). Public,
+   * like `listens`, only because private methods cost a brand check per call on Node 20.
+   */
+  call(outcome: CallOutcome, durationMs: number, slow: boolean): void {
     const telemetry = this.#telemetry;
     if (telemetry?.active === true)
       telemetry.emit({ type: 'call', policy: this.#name, kind: 'breaker', outcome, durationMs, slow });

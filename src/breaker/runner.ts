@@ -4,13 +4,13 @@
  * The life of a call (`run`):
  *  1. Admit. The local state machine decides first (`machine.admit`), then the admission hook
  *     (`admission`: a no-op for a plain breaker, the fleet for a fleet member), which answers
- *     with a ticket, `REFUSE` or `WAIT`. A refused call is answered at once (`#reject`).
- *  2. Run (`#launch`). A call with a deadline or a caller's signal goes through `guardedCall`,
+ *     with a ticket, `REFUSE` or `WAIT`. A refused call is answered at once (`reject`).
+ *  2. Run (`launch`). A call with a deadline or a caller's signal goes through `guardedCall`,
  *     which races the function against both; any other call is the function's own promise,
  *     observed.
  *  3. Settle. The outcome is classified (`succeeded`, `failed`, `timedOut`, `aborted`), reported
  *     once through the report funnel (`report`: totals, events, telemetry), then recorded in the
- *     state machine and handed with its ticket to the hook (`#record`, `#release`). Recording may
+ *     state machine and handed with its ticket to the hook (`record`, `release`). Recording may
  *     make a transition (`machine.record` → trip rule → `#transition`), which the machine tells
  *     `transitioned`, and the hook turns into the state the breaker shows.
  *
@@ -53,7 +53,7 @@ export type AdmissionFactory<Ticket extends TicketValue> = (runner: Runner<Ticke
 
 /**
  * Outcome handlers shared by the untimed calls of one generation and ticket (see "Speed trick"
- * in `#launch`).
+ * in `launch`).
  */
 interface SharedObservers<Ticket> {
   readonly generation: number;
@@ -62,7 +62,13 @@ interface SharedObservers<Ticket> {
   readonly error: (error: unknown) => void;
 }
 
-/** Execution around the state machine; see the module comment for the life of a call. */
+/**
+ * Execution around the state machine; see the module comment for the life of a call.
+ *
+ * Speed trick: the methods on the call path are public, not `#private` (this class is internal):
+ * on Node 20 a call to a private method pays a brand check the optimizer keeps. Benchmark rows
+ * `closed-timeout` and `open`.
+ */
 export class Runner<Ticket extends TicketValue = TicketValue>
   implements TransitionListener, CallHost<Ticket>
 {
@@ -133,8 +139,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     const machine = this.machine;
     if (machine.current === 'disabled') return this.#passThrough(fn, signal);
     if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
-    const admission = this.admission;
-    const standing = admission.standing(machine.current);
+    const standing = this.admission.standing(machine.current);
     // The untimed lane: a closed breaker with nothing that needs a time (no timeout, no caller
     // signal, no rule that successes move, nobody timing outcomes, a standing ticket) admits
     // without the clock. Benchmark rows `closed-seq` and `closed-concurrent` pin it.
@@ -145,18 +150,29 @@ export class Runner<Ticket extends TicketValue = TicketValue>
       machine.untimedClosed &&
       !this.report.observed
     ) {
-      return this.#launch(fn, args, undefined, machine.generation, NaN, standing);
+      return this.launch(fn, args, undefined, machine.generation, NaN, standing);
     }
     const now = this.clock.now();
-    if (!machine.admit(now)) return this.#rejectLocally(now, args);
+    if (!machine.admit(now)) return this.rejectLocally(now, args);
+    if (standing === ASK) return this.#ask(fn, args, signal, now);
+    return this.launch(fn, args, signal, machine.generation, now, standing);
+  }
+
+  /** The local breaker admitted at `now`; the hook decides with the time. */
+  #ask<T>(
+    fn: Protected<T>,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+    now: number,
+  ): Promise<T> {
+    const machine = this.machine;
     const generation = machine.generation;
-    if (standing !== ASK) return this.#launch(fn, args, signal, generation, now, standing);
-    const verdict = admission.admit(now);
+    const verdict = this.admission.admit(now);
     if (verdict !== REFUSE && verdict !== WAIT)
-      return this.#launch(fn, args, signal, generation, now, verdict);
+      return this.launch(fn, args, signal, generation, now, verdict);
     machine.release(generation, now, now); // the hook has the last word: no local permit meanwhile
     if (verdict === REFUSE) return this.#refuse(now, args);
-    return admission.wait(now).then((ticket) => this.#admitAfterWait(fn, args, signal, ticket));
+    return this.admission.wait(now).then((ticket) => this.#admitAfterWait(fn, args, signal, ticket));
   }
 
   /** The hook answered later: admit again locally (time has passed), then run. */
@@ -174,23 +190,23 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     }
     if (!this.machine.admit(now)) {
       this.admission.settle(ticket, 'release', false);
-      return this.#rejectLocally(now, args);
+      return this.rejectLocally(now, args);
     }
-    return this.#launch(fn, args, signal, this.machine.generation, now, ticket);
+    return this.launch(fn, args, signal, this.machine.generation, now, ticket);
   }
 
-  #rejectLocally<T>(now: number, args: readonly unknown[]): Promise<T> {
+  rejectLocally<T>(now: number, args: readonly unknown[]): Promise<T> {
     const machine = this.machine;
-    return this.#reject(machine.current as RejectingState, machine.retryAfterMs(now), 'local', args);
+    return this.reject(machine.current as RejectingState, machine.retryAfterMs(now), 'local', args);
   }
 
   #refuse<T>(now: number, args: readonly unknown[]): Promise<T> {
     const { state, retryAfterMs, source } = this.admission.refusal(now);
-    return this.#reject(state, retryAfterMs, source, args);
+    return this.reject(state, retryAfterMs, source, args);
   }
 
   /** A call refused without running: reported, answered with the fallback or the error. */
-  #reject<T>(
+  reject<T>(
     state: RejectingState,
     retryAfterMs: number,
     source: RejectionSource,
@@ -210,7 +226,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
 
   // ---- 2. run ----
 
-  #launch<T>(
+  launch<T>(
     fn: Protected<T>,
     args: readonly unknown[],
     signal: AbortSignal | undefined,
@@ -261,7 +277,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
           this.succeeded(value, generation, start, ticket);
         },
         (error: unknown) => {
-          this.#observeFailure(error, generation, start, ticket);
+          this.observeFailure(error, generation, start, ticket);
         },
       );
     }
@@ -276,7 +292,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
         this.succeeded(value, generation, NaN, ticket);
       },
       error: (error: unknown) => {
-        this.#observeFailure(error, generation, NaN, ticket);
+        this.observeFailure(error, generation, NaN, ticket);
       },
     });
   }
@@ -298,7 +314,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     const options = this.options;
     const isResultFailure = options.isResultFailure;
     const resultFailed =
-      isResultFailure !== undefined && this.#classify(isResultFailure, value, 'isResultFailure');
+      isResultFailure !== undefined && this.classify(isResultFailure, value, 'isResultFailure');
     // A success that cannot change a decision, with nobody timing it, is counted without the clock
     // (see `BreakerMachine.countUntimedSuccess`), unless the hook must see it.
     if (
@@ -318,7 +334,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     } else {
       this.report.success(durationMs, slow, generation);
     }
-    this.#record(generation, start, now, resultFailed, slow, ticket);
+    this.record(generation, start, now, resultFailed, slow, ticket);
     return value;
   }
 
@@ -330,26 +346,26 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     args: readonly unknown[],
     ticket: Ticket,
   ): unknown {
-    if (!this.#observeFailure(error, generation, start, ticket)) throw error; // ignored: rethrown untouched
+    if (!this.observeFailure(error, generation, start, ticket)) throw error; // ignored: rethrown untouched
     if (this.options.fallback === undefined) throw error; // rethrown here, not deeper: throwing costs per frame
     return this.fallback(error, args);
   }
 
   /** Classifies, reports and records a rejected call; true when it counted as a failure. Never throws. */
-  #observeFailure(error: unknown, generation: number, start: number, ticket: Ticket): boolean {
+  observeFailure(error: unknown, generation: number, start: number, ticket: Ticket): boolean {
     this.inFlight--;
     const options = this.options;
     const now = this.clock.now();
     const durationMs = now - start;
     const isFailure = options.isFailure;
-    if (isFailure !== undefined && !this.#classify(isFailure, error, 'isFailure')) {
-      this.#release(generation, start, now, ticket);
+    if (isFailure !== undefined && !this.classify(isFailure, error, 'isFailure')) {
+      this.release(generation, start, now, ticket);
       this.report.ignoredCall(durationMs, generation, error, false);
       return false;
     }
     const slow = durationMs >= options.slowCallDuration;
     this.report.failure(durationMs, slow, generation, error);
-    this.#record(generation, start, now, true, slow, ticket);
+    this.record(generation, start, now, true, slow, ticket);
     return true;
   }
 
@@ -360,7 +376,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     const durationMs = now - start;
     const slow = durationMs >= this.options.slowCallDuration;
     this.report.timeout(durationMs, slow, generation, this.timeoutMs);
-    this.#record(generation, start, now, true, slow, ticket);
+    this.record(generation, start, now, true, slow, ticket);
     return new CallTimeoutError(this.name, this.timeoutMs);
   }
 
@@ -377,7 +393,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
    * counted as a failure: the state machine's probe deadline.)
    */
   releaseAborted(generation: number, start: number, ticket: Ticket): void {
-    this.#release(generation, start, this.clock.now(), ticket);
+    this.release(generation, start, this.clock.now(), ticket);
   }
 
   /** Answers with the fallback, or throws `error` when there is none. */
@@ -389,7 +405,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
   }
 
   /** A counted outcome: into the state machine, then to the admission hook with its ticket. */
-  #record(
+  record(
     generation: number,
     start: number,
     now: number,
@@ -402,7 +418,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
   }
 
   /** An outcome not counted (ignored error, caller abort): the permit and the ticket are returned. */
-  #release(generation: number, start: number, now: number, ticket: Ticket): void {
+  release(generation: number, start: number, now: number, ticket: Ticket): void {
     this.machine.release(generation, start, now);
     this.admission.settle(ticket, 'release', false);
   }
@@ -413,7 +429,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
    * returns a thenable (an `async` classifier) is a bug in the caller's code: the answer is that
    * option's default (an error is a failure, a result is not), reported once per breaker.
    */
-  #classify(predicate: (value: unknown) => unknown, value: unknown, which: Classifier): boolean {
+  classify(predicate: (value: unknown) => unknown, value: unknown, which: Classifier): boolean {
     let verdict: unknown;
     try {
       verdict = predicate(value);

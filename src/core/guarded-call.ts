@@ -44,6 +44,11 @@ export interface CallHost<Ticket> {
 
 const noop = (): void => undefined;
 
+type AnyCall = GuardedCall<unknown, unknown>;
+type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (error: unknown) => void) => void;
+/** The call whose promise is being built (see "Speed trick" at the end of the file). */
+let building: AnyCall | undefined;
+
 /** The host of the one call that is never run (it keeps the class's shape alive). */
 const SHAPE_HOST = undefined as unknown as CallHost<unknown>;
 
@@ -266,7 +271,4 @@ class GuardedCall<T, Ticket> implements PolicyContext, Expiring {
 // collection while nothing is in flight does not deoptimize the path (pinned by the test
 // "process — a full garbage collection between calls keeps the call and rejection paths
 // optimized"). Benchmark row `closed-timeout` (figures: README, "Performance").
-type AnyCall = GuardedCall<unknown, unknown>;
-type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (error: unknown) => void) => void;
-let building: AnyCall | undefined;
 const capture = GuardedCall.capture;
