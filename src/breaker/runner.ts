@@ -4,7 +4,7 @@
  * The life of a call (`run`):
  *  1. Admit. The local state machine decides first (`machine.admit`), then the admission hook
  *     (`admission`: a no-op for a plain breaker, the fleet for a fleet member), which answers
- *     with a ticket, `REFUSE` or `WAIT`. A refused call is answered at once (`reject`).
+ *     with a ticket, `REFUSE` or `WAIT`. A refused call is answered at once (`rejectWith`).
  *  2. Run (`launch`). A call with a deadline or a caller's signal goes through `guardedCall`,
  *     which races the function against both; any other call is the function's own promise,
  *     observed.
@@ -153,7 +153,7 @@ export class Runner<Ticket extends TicketValue = TicketValue>
       return this.launch(fn, args, undefined, machine.generation, NaN, standing);
     }
     const now = this.clock.now();
-    if (!machine.admit(now)) return this.rejectLocally(now, args);
+    if (!machine.admit(now)) return this.#rejected(now, args);
     if (standing === ASK) return this.#ask(fn, args, signal, now);
     return this.launch(fn, args, signal, machine.generation, now, standing);
   }
@@ -190,23 +190,24 @@ export class Runner<Ticket extends TicketValue = TicketValue>
     }
     if (!this.machine.admit(now)) {
       this.admission.settle(ticket, 'release', false);
-      return this.rejectLocally(now, args);
+      return this.#rejected(now, args);
     }
     return this.launch(fn, args, signal, this.machine.generation, now, ticket);
   }
 
-  rejectLocally<T>(now: number, args: readonly unknown[]): Promise<T> {
+  /** The local breaker refused the call. */
+  #rejected<T>(now: number, args: readonly unknown[]): Promise<T> {
     const machine = this.machine;
-    return this.reject(machine.current as RejectingState, machine.retryAfterMs(now), 'local', args);
+    return this.rejectWith(machine.current as RejectingState, machine.retryAfterMs(now), 'local', args);
   }
 
   #refuse<T>(now: number, args: readonly unknown[]): Promise<T> {
     const { state, retryAfterMs, source } = this.admission.refusal(now);
-    return this.reject(state, retryAfterMs, source, args);
+    return this.rejectWith(state, retryAfterMs, source, args);
   }
 
   /** A call refused without running: reported, answered with the fallback or the error. */
-  reject<T>(
+  rejectWith<T>(
     state: RejectingState,
     retryAfterMs: number,
     source: RejectionSource,
