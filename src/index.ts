@@ -8,10 +8,11 @@ export { circuitBreaker, breakerOf, type CircuitBreakerDecorator } from './break
 export type { CircuitBreakerOptions, RecoveryBackoff } from './breaker/options.js';
 export type { BreakerEvents } from './breaker/events.js';
 export type { BreakerSnapshot } from './breaker/snapshot.js';
-export type { StateName, TransitionReason } from './breaker/state-machine.js';
+export type { StateName } from './core/states.js';
+export type { TransitionReason } from './breaker/state-machine.js';
 export type { TripReason } from './breaker/trip-rules.js';
 export type { WindowOptions } from './breaker/window.js';
-export type { BreakerTotals } from './breaker/runner.js';
+export type { BreakerTotals } from './breaker/report.js';
 export type { Clock, TimerHandle, TimerOptions } from './core/clock.js';
 export { systemClock } from './core/clock.js';
 export { type Random, systemRandom, seededRandom } from './core/random.js';

@@ -2,13 +2,16 @@ import { brand, hasBrand } from '../core/brand.js';
 import type { Disposable, Listener } from '../core/events.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { BreakerEvents } from './events.js';
-import { type CircuitBreakerOptions, MAX_TIMER_MS, resolveOptions } from './options.js';
-import { type BreakerTotals, Runner } from './runner.js';
-import type { FleetHandle } from './fleet.js';
-import { FleetRunner } from './fleet-runner.js';
-import type { BreakerSnapshot } from './snapshot.js';
-import type { StateName } from './state-machine.js';
+import { MAX_TIMER_MS } from '../core/clock.js';
+import type { StateName } from '../core/states.js';
 import type { TelemetrySource } from '../core/telemetry.js';
+import { LOCAL_ONLY } from './admission.js';
+import type { FleetHandle } from './fleet.js';
+import { FleetAdmission, type FleetTicket } from './fleet-admission.js';
+import { type CircuitBreakerOptions, resolveOptions } from './options.js';
+import type { BreakerTotals } from './report.js';
+import { Runner } from './runner.js';
+import type { BreakerSnapshot } from './snapshot.js';
 import { isAbortSignal, signalError } from '../core/validate.js';
 
 /** A point-in-time view of a breaker, from {@link CircuitBreaker.stats}. */
@@ -53,12 +56,26 @@ export interface BreakerStats {
 export class CircuitBreaker implements Policy {
   /** Label used in errors, events and metrics. */
   readonly name: string;
-  readonly #r: Runner;
+  readonly #runner: Runner;
+  /** The fleet attachment, with a `fleet` option. */
+  readonly #fleet: FleetHandle | undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
     const { name, options: resolved } = resolveOptions(options);
     this.name = name;
-    this.#r = resolved.fleet === undefined ? new Runner(resolved, name) : new FleetRunner(resolved, name);
+    const fleet = resolved.fleet;
+    if (fleet === undefined) {
+      this.#runner = new Runner(resolved, name, LOCAL_ONLY);
+      this.#fleet = undefined;
+    } else {
+      const { clock, random } = resolved;
+      const attached: { admission?: FleetAdmission } = {};
+      this.#runner = new Runner<FleetTicket>(resolved, name, LOCAL_ONLY, ({ machine, report }) => {
+        const host = { name, settings: resolved, clock, random, machine, report };
+        return (attached.admission = new FleetAdmission(host, fleet));
+      });
+      this.#fleet = attached.admission?.member;
+    }
     resolved.telemetry?.register(breakerSource(this));
   }
 
@@ -78,7 +95,7 @@ export class CircuitBreaker implements Policy {
     if (signal !== undefined && !isAbortSignal(signal)) {
       return Promise.reject(signalError(`breaker "${this.name}": execute(fn, { signal })`, signal));
     }
-    return this.#r.run(fn, undefined, signal);
+    return this.#runner.run(fn, undefined, signal);
   }
 
   /**
@@ -89,7 +106,7 @@ export class CircuitBreaker implements Policy {
     if (typeof fn !== 'function') {
       throw new TypeError(`breaker "${this.name}": wrap(fn) needs a function (got ${typeof fn})`);
     }
-    const runner = this.#r;
+    const runner = this.#runner;
     return function (this: unknown, ...args: A): Promise<Awaited<R>> {
       return runner.run(() => fn.apply(this, args), args) as Promise<Awaited<R>>;
     };
@@ -102,40 +119,42 @@ export class CircuitBreaker implements Policy {
    * {@link CircuitBreaker.localState}.
    */
   get state(): StateName {
-    return this.#r.effectiveState(this.#r.o.clock.now());
+    const runner = this.#runner;
+    return runner.state(runner.clock.now());
   }
 
   /** This process's own breaker state, whatever the fleet says; equal to `state` without a fleet. */
   get localState(): StateName {
-    return this.#r.machine.state(this.#r.o.clock.now());
+    const runner = this.#runner;
+    return runner.machine.state(runner.clock.now());
   }
 
   /** Window counts and rates, lifetime totals, in-flight calls, `retryAfterMs`, `generation`. */
   get stats(): BreakerStats {
-    const r = this.#r;
-    const now = r.o.clock.now();
-    const m = r.machine;
-    const localState = m.state(now);
-    const state = r.effectiveState(now);
-    const w = m.window;
-    w.roll(now);
+    const runner = this.#runner;
+    const now = runner.clock.now();
+    const machine = runner.machine;
+    const localState = machine.state(now);
+    const state = runner.state(now);
+    const window = machine.window;
+    window.roll(now);
     return {
       name: this.name,
       state,
       localState,
-      generation: m.generation,
-      timeInStateMs: now - r.effectiveSince,
-      retryAfterMs: r.retryAfterMs(now),
-      inFlight: r.inFlight,
-      probesInFlight: m.probesInFlight,
+      generation: machine.generation,
+      timeInStateMs: now - runner.stateSince,
+      retryAfterMs: runner.retryAfterMs(now),
+      inFlight: runner.inFlight,
+      probesInFlight: machine.probesInFlight,
       window: {
-        calls: w.calls,
-        failures: w.failures,
-        slowCalls: w.slowCalls,
-        failureRate: w.calls === 0 ? 0 : w.failures / w.calls,
-        slowCallRate: w.calls === 0 ? 0 : w.slowCalls / w.calls,
+        calls: window.calls,
+        failures: window.failures,
+        slowCalls: window.slowCalls,
+        failureRate: window.calls === 0 ? 0 : window.failures / window.calls,
+        slowCallRate: window.calls === 0 ? 0 : window.slowCalls / window.calls,
       },
-      totals: r.totals,
+      totals: runner.report.totals,
     };
   }
 
@@ -144,13 +163,12 @@ export class CircuitBreaker implements Policy {
    * and `close()` to detach); `undefined` otherwise.
    */
   get fleet(): FleetHandle | undefined {
-    const r = this.#r;
-    return r instanceof FleetRunner ? r.member : undefined;
+    return this.#fleet;
   }
 
   /** Subscribes to an event; the returned handle unsubscribes. A throwing listener never affects calls. */
   on<K extends keyof BreakerEvents>(event: K, listener: Listener<BreakerEvents[K]>): Disposable {
-    return this.#r.events.on(event, listener);
+    return this.#runner.report.events.on(event, listener);
   }
 
   /**
@@ -165,27 +183,27 @@ export class CircuitBreaker implements Policy {
         `breaker "${this.name}": extendOpen(ms) needs a number of ms in [0, ${MAX_TIMER_MS}] (got ${String(ms)})`,
       );
     }
-    return this.#r.machine.extendOpen(this.#r.o.clock.now(), ms);
+    return this.#runner.machine.extendOpen(this.#runner.clock.now(), ms);
   }
 
   /** Rejects every call (`CircuitOpenError`, state `isolated`) until `reset()`. */
   isolate(): void {
-    this.#r.machine.isolate(this.#r.o.clock.now());
+    this.#runner.machine.isolate(this.#runner.clock.now());
   }
 
   /** Lets every call through untouched and records nothing until `reset()`. */
   disable(): void {
-    this.#r.machine.disable(this.#r.o.clock.now());
+    this.#runner.machine.disable(this.#runner.clock.now());
   }
 
   /** Lets every call through, recording and reporting outcomes, never tripping, until `reset()`. */
   metricsOnly(): void {
-    this.#r.machine.metricsOnly(this.#r.o.clock.now());
+    this.#runner.machine.metricsOnly(this.#runner.clock.now());
   }
 
   /** Back to a fresh `closed` from any state: new generation, empty window, backoff reset. */
   reset(): void {
-    this.#r.machine.reset(this.#r.o.clock.now());
+    this.#runner.machine.reset(this.#runner.clock.now());
   }
 
   /**
@@ -193,14 +211,14 @@ export class CircuitBreaker implements Policy {
    * breaker whose fleet is open is saved as open for the fleet's remaining open period.
    */
   toJSON(): BreakerSnapshot {
-    const r = this.#r;
-    const now = r.o.clock.now();
-    const snapshot = r.machine.snapshot(now, this.name);
-    const state = r.effectiveState(now);
+    const runner = this.#runner;
+    const now = runner.clock.now();
+    const snapshot = runner.machine.snapshot(now, this.name);
+    const state = runner.state(now);
     if (state === snapshot.state) return snapshot;
     const { version, name, generation, reopens } = snapshot;
     const base = { version, name, generation, reopens, state };
-    return state === 'open' ? { ...base, openRemainingMs: r.retryAfterMs(now) } : base;
+    return state === 'open' ? { ...base, openRemainingMs: runner.retryAfterMs(now) } : base;
   }
 }
 

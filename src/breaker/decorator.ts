@@ -1,9 +1,8 @@
+import { type AnyFunction, markGuarded, threeFormDecorator } from '../core/decorate.js';
 import { CircuitBreaker, isCircuitBreaker } from './circuit-breaker.js';
 import { type CircuitBreakerOptions, resolveOptions } from './options.js';
 
 const BREAKER = Symbol.for('breakwater.breaker');
-
-type AnyFunction = (this: never, ...args: never[]) => unknown;
 
 /**
  * What `circuitBreaker(...)` returns: a TC39 method decorator, a legacy
@@ -48,49 +47,14 @@ export function circuitBreaker(
 ): CircuitBreakerDecorator {
   // Validate now, so a bad option fails where the decorator is written, not at the first call.
   if (!isCircuitBreaker(options)) resolveOptions(options);
-  const breakerFor = (fallbackName: string): CircuitBreaker =>
-    isCircuitBreaker(options)
-      ? options
-      : new CircuitBreaker({ ...options, name: options.name ?? fallbackName });
-
-  function apply(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
-    if (typeof target === 'function' && context === undefined) {
-      return guard(target as AnyFunction, breakerFor(target.name || 'breaker'));
-    }
-    if (
-      typeof target === 'function' &&
-      typeof context === 'object' &&
-      context !== null &&
-      'kind' in context
-    ) {
-      const ctx = context as { kind: string; name: string | symbol };
-      if (ctx.kind !== 'method') {
-        throw new TypeError(
-          `@circuitBreaker decorates methods and functions, not a ${ctx.kind} (${String(ctx.name)})`,
-        );
-      }
-      return guard(target as AnyFunction, breakerFor(String(ctx.name)));
-    }
-    if (
-      typeof target === 'object' &&
-      target !== null &&
-      (typeof context === 'string' || typeof context === 'symbol') &&
-      typeof descriptor?.value === 'function'
-    ) {
-      return { ...descriptor, value: guard(descriptor.value as AnyFunction, breakerFor(String(context))) };
-    }
-    throw new TypeError(
-      'circuitBreaker(...) must be applied to a function, or used as a method decorator (standard or experimentalDecorators)',
-    );
-  }
-  return apply as CircuitBreakerDecorator;
-}
-
-function guard(fn: AnyFunction, breaker: CircuitBreaker): AnyFunction {
-  const guarded = breaker.wrap(fn as (...args: unknown[]) => unknown);
-  Object.defineProperty(guarded, BREAKER, { value: breaker });
-  Object.defineProperty(guarded, 'name', { value: fn.name, configurable: true });
-  return guarded;
+  const breakerFor = (name: string): CircuitBreaker =>
+    isCircuitBreaker(options) ? options : new CircuitBreaker({ ...options, name: options.name ?? name });
+  // The same three forms as `protect(breaker)`, with a breaker made per decorated function.
+  const guard = (fn: AnyFunction, name: string): AnyFunction => {
+    const breaker = breakerFor(name || 'breaker');
+    return markGuarded(breaker.wrap(fn as (...args: unknown[]) => unknown), fn, BREAKER, breaker);
+  };
+  return threeFormDecorator('circuitBreaker', guard) as CircuitBreakerDecorator;
 }
 
 /** The breaker behind a function made by `circuitBreaker(...)` (or a decorated method), if any. */

@@ -9,7 +9,8 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import type { ResolvedOptions } from './options.js';
+import type { TripRules } from './trip-rules.js';
+import type { WindowOptions } from './window.js';
 
 /** The fleet's state as a member last saw it. `unknown` until the store first answered. */
 export type FleetState = 'closed' | 'open' | 'half-open' | 'isolated' | 'unknown';
@@ -69,12 +70,28 @@ export interface FleetHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The settings of a breaker that a fleet needs to apply the breaker's own rule fleet-wide: its
+ * window, trip rules, open durations, probe successes and call timeout (after defaults).
+ */
+export interface FleetSettings {
+  readonly window: Required<WindowOptions>;
+  readonly rules: TripRules;
+  /** Ms the circuit stays open before probes are admitted. */
+  readonly recoveryTimeout: number;
+  /** How the open duration grows on each re-open; `undefined` when it does not. */
+  readonly backoff: { readonly multiplier: number; readonly max: number } | undefined;
+  readonly successThreshold: number;
+  /** Ms per call, or `false` without call timeouts. */
+  readonly timeout: number | false;
+}
+
 /** The breaker side of an attachment, handed to {@link Fleet.attach}. */
 export interface FleetHost {
   /** The breaker's name. */
   readonly name: string;
-  /** The breaker's resolved options (thresholds, window, clock, random). */
-  readonly options: ResolvedOptions;
+  /** The breaker's settings that the fleet applies fleet-wide. */
+  readonly options: FleetSettings;
   readonly clock: Clock;
   readonly random: Random;
   /**

@@ -1,7 +1,7 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { isTelemetry, type Telemetry } from '../core/telemetry.js';
-import { OptionChecker } from '../core/validate.js';
+import { checkClock, OptionChecker } from '../core/validate.js';
 import { type Fleet, isFleet } from './fleet.js';
 import { type BreakerSnapshot, checkSnapshot } from './snapshot.js';
 import type { TripRules } from './trip-rules.js';
@@ -118,8 +118,7 @@ const KNOWN = [
   'fleet',
 ] as const;
 
-/** The largest delay a Node timer accepts. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS } from '../core/clock.js';
 
 const DEFAULT_WINDOW = { type: 'time', duration: 10_000, buckets: 10 } as const;
 
@@ -271,14 +270,7 @@ function resolveAll(options: CircuitBreakerOptions, defaultName: string): Resolv
   if (o.fallback !== undefined) check.func('fallback', o.fallback);
 
   const clock = o.clock ?? systemClock;
-  if (
-    typeof clock !== 'object' ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    check.fail('clock', clock, 'a Clock with now(), setTimeout() and clearTimeout()', 'type');
-  }
+  checkClock(check, clock);
   const random = o.random ?? systemRandom;
   check.func('random', random);
 

@@ -1,5 +1,5 @@
 import type { OptionChecker } from '../core/validate.js';
-import type { StateName } from './state-machine.js';
+import { STATE_NAMES, type StateName } from '../core/states.js';
 
 /**
  * What `toJSON()` returns and `initialState` accepts: enough to restore a breaker's state in a
@@ -20,7 +20,6 @@ export interface BreakerSnapshot {
   readonly reopens: number;
 }
 
-const STATES: readonly StateName[] = ['closed', 'open', 'half-open', 'isolated', 'disabled', 'metrics-only'];
 const FIELDS: readonly (keyof BreakerSnapshot)[] = [
   'version',
   'name',
@@ -52,9 +51,10 @@ export function checkSnapshot(check: OptionChecker, snap: unknown, maxOpenMs: nu
   const s = snap as { readonly [K in keyof BreakerSnapshot]?: unknown };
   if (s.version !== 1) check.fail('initialState.version', s.version, '1', 'type');
   if (typeof s.name !== 'string') check.fail('initialState.name', s.name, 'a string', 'type');
-  const states = `one of ${STATES.join(', ')}`;
+  const states = `one of ${STATE_NAMES.join(', ')}`;
   if (typeof s.state !== 'string') check.fail('initialState.state', s.state, states, 'type');
-  else if (!STATES.includes(s.state as StateName)) check.fail('initialState.state', s.state, states);
+  else if (!(STATE_NAMES as readonly string[]).includes(s.state))
+    check.fail('initialState.state', s.state, states);
   check.number('initialState.generation', s.generation, { integer: true, min: 0, max: MAX_GENERATION });
   check.number('initialState.reopens', s.reopens, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   if (s.openRemainingMs === undefined) return;

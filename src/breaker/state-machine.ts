@@ -1,3 +1,4 @@
+import { OPERATOR_STATES, type StateName } from '../core/states.js';
 import type { ResolvedOptions } from './options.js';
 import { type BreakerSnapshot, MAX_GENERATION } from './snapshot.js';
 import { successesCount, tripReason, type TripReason } from './trip-rules.js';
@@ -6,8 +7,7 @@ import { CountWindow } from './count-window.js';
 import { TimeWindow } from './time-window.js';
 import type { Window } from './window.js';
 
-/** The states of a circuit breaker (see the README, "How the breaker decides"). */
-export type StateName = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled' | 'metrics-only';
+export type { StateName } from '../core/states.js';
 
 /** Why a transition happened. */
 export type TransitionReason =
@@ -32,9 +32,10 @@ type State =
   | { readonly name: 'metrics-only' };
 
 const CLOSED: State = Object.freeze({ name: 'closed' });
-const MANUAL: readonly StateName[] = ['closed', 'isolated', 'disabled', 'metrics-only'];
+/** The targets of manual actions (`reset`, `isolate`, `disable`, `metricsOnly`). */
+const MANUAL: readonly StateName[] = ['closed', ...OPERATOR_STATES];
 
-/** Legal transitions. Manual actions (`reset`, `isolate`, `disable`, `metricsOnly`) work from any state. */
+/** Legal transitions. Manual actions work from any state. */
 const LEGAL: Readonly<Record<StateName, readonly StateName[]>> = {
   closed: ['open', ...MANUAL],
   open: ['half-open', ...MANUAL],
@@ -44,22 +45,19 @@ const LEGAL: Readonly<Record<StateName, readonly StateName[]>> = {
   'metrics-only': MANUAL,
 };
 
-/** Called on every transition, after the new state is in place. */
-export interface TransitionHook {
+/** Told of every transition, after the new state is in place. */
+export interface TransitionListener {
   /** The breaker's name, for messages. */
   readonly name: string;
   transitioned(from: StateName, to: StateName, reason: TransitionReason, generation: number): void;
 }
 
-/** Sentinel returned by {@link BreakerMachine.admit} for a rejected call. */
-export const REJECTED = -1;
-
-function makeWindow(o: ResolvedOptions['window']): Window {
-  switch (o.type) {
+function makeWindow(settings: ResolvedOptions['window']): Window {
+  switch (settings.type) {
     case 'time':
-      return new TimeWindow(o.duration, o.buckets);
+      return new TimeWindow(settings.duration, settings.buckets);
     case 'count':
-      return new CountWindow(o.size);
+      return new CountWindow(settings.size);
     case 'consecutive':
       return new ConsecutiveWindow();
   }
@@ -70,8 +68,8 @@ function makeWindow(o: ResolvedOptions['window']): Window {
  * (`now`, from the caller) and answers admission decisions. `CircuitBreaker` wraps it with
  * execution; the same object serves deterministic tests and the fleet mode.
  *
- * Generations: every transition increments `generation`; `admit` returns the generation the call
- * belongs to, and an outcome reported with an older generation changes nothing here.
+ * Generations: every transition increments `generation`; a call belongs to the generation it was
+ * admitted in, and an outcome reported with an older generation changes nothing here.
  */
 export class BreakerMachine {
   generation = 0;
@@ -79,18 +77,18 @@ export class BreakerMachine {
   #state: State = CLOSED;
   #enteredAt: number;
   #reopens = 0;
-  readonly #o: ResolvedOptions;
+  readonly #options: ResolvedOptions;
   readonly #probeDeadline: number;
-  readonly #onTransition: TransitionHook;
+  readonly #listener: TransitionListener;
   /** True when a success can change a decision (rate or slow-call rules), so it must be timed. */
   readonly #successesDecide: boolean;
   #untimed = 0;
 
-  constructor(options: ResolvedOptions, now: number, onTransition: TransitionHook) {
-    this.#o = options;
+  constructor(options: ResolvedOptions, now: number, listener: TransitionListener) {
+    this.#options = options;
     this.window = makeWindow(options.window);
     this.#probeDeadline = options.timeout === false ? options.recoveryTimeout : options.timeout;
-    this.#onTransition = onTransition;
+    this.#listener = listener;
     this.#successesDecide = successesCount(options.rules) || options.slowCallDuration !== Infinity;
     this.#enteredAt = now;
     if (options.initialState) this.#restore(options.initialState, now);
@@ -118,17 +116,17 @@ export class BreakerMachine {
   }
 
   /**
-   * Admission: returns the call's generation, or {@link REJECTED}. A half-open admission takes a
-   * probe permit, held until the call's outcome (or `release`) is reported.
+   * Admission: true when a call may run now; it then belongs to `generation`. A half-open
+   * admission takes a probe permit, held until the call's outcome (or `release`) is reported.
    */
-  admit(now: number): number {
-    const s = this.#state;
-    if (s.name === 'closed' || s.name === 'metrics-only' || s.name === 'disabled') return this.generation;
+  admit(now: number): boolean {
+    const before = this.#state.name;
+    if (before === 'closed' || before === 'metrics-only' || before === 'disabled') return true;
     this.#catchUp(now);
-    const t = this.#state;
-    if (t.name !== 'half-open' || t.probes.length >= this.#o.halfOpenRequests) return REJECTED;
-    t.probes.push(now);
-    return this.generation;
+    const state = this.#state;
+    if (state.name !== 'half-open' || state.probes.length >= this.#options.halfOpenRequests) return false;
+    state.probes.push(now);
+    return true;
   }
 
   /** Ms until probes are admitted: `0` unless open; `Infinity` when isolated. */
@@ -168,20 +166,20 @@ export class BreakerMachine {
     const s = this.#state;
     switch (s.name) {
       case 'closed': {
-        this.window.record(now, failure, now - start >= this.#o.slowCallDuration);
+        this.window.record(now, failure, now - start >= this.#options.slowCallDuration);
         if (!failure && !this.#successesDecide) return; // only failures move the count rule
-        const reason = tripReason(this.#o.rules, this.window);
+        const reason = tripReason(this.#options.rules, this.window);
         if (reason !== undefined) this.#open(now, reason, 0);
         return;
       }
       case 'metrics-only':
-        this.window.record(now, failure, now - start >= this.#o.slowCallDuration);
+        this.window.record(now, failure, now - start >= this.#options.slowCallDuration);
         return;
       case 'half-open':
         removeProbe(s.probes, start);
         if (failure) {
           this.#open(now, 'probe-failure', this.#reopens + 1);
-        } else if (++s.successes >= this.#o.successThreshold) {
+        } else if (++s.successes >= this.#options.successThreshold) {
           this.#transition(CLOSED, 'probe-success', now);
         }
         return;
@@ -201,6 +199,7 @@ export class BreakerMachine {
    * is filed in the bucket where it started; an untimed one (`start` NaN) in the newest bucket the
    * window has seen, with every 64th refused so that the caller times it and keeps that bucket
    * current. Returns false when the caller must read the clock and call `record` instead.
+   * Benchmark rows `closed-seq` and `closed-concurrent` pin it.
    */
   countUntimedSuccess(generation: number, start: number): boolean {
     if (generation !== this.generation) return true; // a late success: lifetime totals only
@@ -280,13 +279,13 @@ export class BreakerMachine {
   }
 
   #openDuration(reopens: number): number {
-    const b = this.#o.backoff;
-    const base = this.#o.recoveryTimeout;
-    if (b === undefined || base === 0) return base; // 0 × an overflowed factor would be NaN: open forever
-    const grown = Math.min(base * b.multiplier ** reopens, b.max);
+    const backoff = this.#options.backoff;
+    const base = this.#options.recoveryTimeout;
+    if (backoff === undefined || base === 0) return base; // 0 × an overflowed factor would be NaN: open forever
+    const grown = Math.min(base * backoff.multiplier ** reopens, backoff.max);
     // `max` is the upper bound of the open duration, jitter included; at the cap jitter spreads below it.
-    const spread = grown * (1 + b.jitter * (2 * this.#o.random() - 1));
-    return spread >= 0 ? Math.min(spread, b.max) : grown; // a `random` outside [0, 1) adds no jitter
+    const spread = grown * (1 + backoff.jitter * (2 * this.#options.random() - 1));
+    return spread >= 0 ? Math.min(spread, backoff.max) : grown; // a `random` outside [0, 1) adds no jitter
   }
 
   /** The one place where state changes. */
@@ -294,7 +293,7 @@ export class BreakerMachine {
     const from = this.#state.name;
     if (!LEGAL[from].includes(to.name)) {
       throw new Error(
-        `breaker "${this.#onTransition.name}": illegal transition ${from} -> ${to.name} (${reason}); this is a bug`,
+        `breaker "${this.#listener.name}": illegal transition ${from} -> ${to.name} (${reason}); this is a bug`,
       );
     }
     this.#state = to;
@@ -305,7 +304,7 @@ export class BreakerMachine {
       this.window.reset();
       this.#reopens = 0;
     }
-    this.#onTransition.transitioned(from, to.name, reason, this.generation);
+    this.#listener.transitioned(from, to.name, reason, this.generation);
   }
 
   /** Restores a snapshot already validated with the options (see `checkSnapshot`). */
@@ -314,7 +313,7 @@ export class BreakerMachine {
     this.#reopens = snap.reopens;
     switch (snap.state) {
       case 'open':
-        this.#state = { name: 'open', until: now + (snap.openRemainingMs ?? this.#o.recoveryTimeout) };
+        this.#state = { name: 'open', until: now + (snap.openRemainingMs ?? this.#options.recoveryTimeout) };
         break;
       case 'half-open':
         this.#state = { name: 'half-open', probes: [], successes: 0 };

@@ -1,8 +1,7 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock } from '../core/clock.js';
+import { delay } from '../core/delay.js';
 import type { PolicyContext, Protected } from '../core/policy.js';
-import { OptionChecker } from '../core/validate.js';
-import { MAX_TIMER_MS } from '../breaker/options.js';
-import { delay } from '../policies/common.js';
+import { checkClock, OptionChecker } from '../core/validate.js';
 import {
   callThrough,
   CHAOS_KEYS,
@@ -41,9 +40,7 @@ export class LatencyPolicy extends ChaosPolicy {
       check.func('msFn', msFn);
     }
     const clock = options.clock ?? systemClock;
-    if (typeof clock !== 'object' || typeof clock.setTimeout !== 'function') {
-      check.fail('clock', clock, 'a Clock with now(), setTimeout() and clearTimeout()', 'type');
-    }
+    checkClock(check, clock);
     check.throwIfAny();
     super('latency', shared);
     this.#delay = msFn ?? (() => ms ?? 0);

@@ -4,6 +4,12 @@
  * time by hand.
  */
 
+/**
+ * The largest delay a Node timer accepts (2^31 - 1 ms, about 24.8 days): the upper bound of every
+ * duration option that becomes a timer or an open period.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** A timer handle returned by {@link Clock.setTimeout}. Opaque to the library. */
 export type TimerHandle = unknown;
 
@@ -28,6 +34,18 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
   /** Cancels a timer started by {@link Clock.setTimeout}. Unknown handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
+}
+
+/** True when `value` has the three methods of a {@link Clock}. */
+export function isClock(value: unknown): value is Clock {
+  const c = value as Partial<Clock> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.now === 'function' &&
+    typeof c.setTimeout === 'function' &&
+    typeof c.clearTimeout === 'function'
+  );
 }
 
 // Read once: Node defines the global `performance` as a getter, which every call would go through.

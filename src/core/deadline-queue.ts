@@ -19,9 +19,10 @@ export interface Expiring {
  * timer: one timer per clock serves every breaker.
  */
 export class DeadlineQueue {
-  // A circular doubly linked list reached through its newest entry (the head is `#tail.next`):
-  // a push stores the entry in this long-lived object once, not twice, which spares the
-  // garbage collector's write barrier a second slow path on every call.
+  // A circular doubly linked list reached through its newest entry (the head is `#tail.next`).
+  // Speed trick: a push stores the entry in this long-lived object once, not twice (head and
+  // tail), which spares the garbage collector's write barrier a second slow path per call.
+  // Benchmark row `closed-timeout`.
   #tail: Expiring | undefined;
   /** When the alarm will wake this queue; `Infinity` while it is not scheduled. */
   wakeAt = Infinity;

@@ -80,12 +80,15 @@ export class CircuitOpenError extends BreakwaterError {
   }
 
   /**
-   * Builds the error the breaker rejects with, without running the `Error` constructor.
-   * Rejections in the open state happen at full load, and the `Error` constructor (stack capture,
-   * even with `Error.stackTraceLimit = 0`) costs several times the rest of the rejection. The
-   * result is an instance of `CircuitOpenError`, `BreakwaterError` and `Error` with the same
-   * fields; its `message` is made when first read, and its `stack` is the message line alone: the
-   * stack of a rejection says nothing that `breaker` and `state` do not.
+   * Builds the error the breaker rejects with. The result is an instance of `CircuitOpenError`,
+   * `BreakwaterError` and `Error` with the same fields; its `message` is made when first read, and
+   * its `stack` is the message line alone: the stack of a rejection says nothing that `breaker`
+   * and `state` do not.
+   *
+   * Speed trick: the `Error` constructor is not run (its stack capture dominates a rejection, and
+   * rejections come at full load), and `#shape` below keeps the objects' hidden class alive across
+   * full garbage collections. Saves most of the cost of a rejection; benchmark row `open`
+   * (figures: README, "Performance").
    */
   static fast(
     breaker: string,
@@ -105,8 +108,7 @@ export class CircuitOpenError extends BreakwaterError {
     return error;
   }
 
-  // V8 holds the hidden class of these objects only while one of them is alive: without this
-  // one, a full garbage collection between rejections would deoptimize the rejection path.
+  // Part of the speed trick of `fast`: V8 holds a hidden class only while an object has it.
   // eslint-disable-next-line no-unused-private-class-members -- held, never read
   static readonly #shape = CircuitOpenError.fast('', 'open', 0.5);
 }

@@ -3,6 +3,7 @@
  * property read, so the hot path can report everything without paying for it.
  */
 import { describeError } from './describe-error.js';
+import { processWarning } from './warn.js';
 
 /** A subscription handle: call `dispose()` (or use `using`) to unsubscribe. */
 export interface Disposable {
@@ -21,14 +22,11 @@ export type Listener<T> = (event: T) => void;
  * outcome of a call or a breaker. `who` names the listener, e.g. `a "failure" listener of "db"`.
  */
 export function reportListenerError(who: string, error: unknown, rejected = false): void {
-  const message = `breakwater: ${who} ${rejected ? 'returned a rejected promise' : 'threw'}: ${describeError(
-    error,
-    'stack',
-  )}`;
-  const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-  if (proc?.emitWarning)
-    proc.emitWarning(message, { type: 'BreakwaterListenerWarning', code: 'BREAKWATER_LISTENER' });
-  else console.warn(message);
+  processWarning(
+    `breakwater: ${who} ${rejected ? 'returned a rejected promise' : 'threw'}: ${describeError(error, 'stack')}`,
+    'BreakwaterListenerWarning',
+    'BREAKWATER_LISTENER',
+  );
 }
 
 /**

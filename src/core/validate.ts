@@ -4,6 +4,8 @@
  * wrong type and a `RangeError` when every value has the right type but a bad value.
  */
 
+import { isClock } from './clock.js';
+
 /**
  * Names a value in an error message. Objects are named by what they are — `a Telemetry`,
  * `a Map`, `an empty object`, `a plain object with keys a, b` — because an instance whose state
@@ -145,4 +147,10 @@ export function signalError(where: string, value: unknown): TypeError {
 /** Throws {@link signalError} unless `signal` is `undefined` or an abort signal (for async entry points). */
 export function checkSignal(where: string, signal: unknown): asserts signal is AbortSignal | undefined {
   if (signal !== undefined && !isAbortSignal(signal)) throw signalError(where, signal);
+}
+
+/** Checks a `clock` option: a `Clock` with `now`, `setTimeout` and `clearTimeout`. */
+export function checkClock(check: OptionChecker, clock: unknown): void {
+  if (!isClock(clock))
+    check.fail('clock', clock, 'a Clock with now(), setTimeout() and clearTimeout()', 'type');
 }

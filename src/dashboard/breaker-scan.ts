@@ -8,9 +8,9 @@
  * The sources are whatever `list()` returns (this process's breakers, or stand-ins for breakers
  * elsewhere); a source whose `snapshot()` throws is left out.
  */
-import type { BreakerStats } from '../breaker/circuit-breaker.js';
+import type { BreakerStats } from '../index.js';
 import { type PriorState, priorStateOf } from '../telemetry/activity.js';
-import { type BreakerCounts, type SortKey, countBreakers, sortBreakers } from './breaker-query.js';
+import { type BreakerCounts, type SortKey, countBreakers, sortBreakers } from '../telemetry/breaker-query.js';
 import { describeError } from '../core/describe-error.js';
 
 /** Something that can report a breaker's stats. */

@@ -21,7 +21,13 @@ import { OptionChecker } from '../core/validate.js';
 import { type ActivitySnapshot, ActivityTracker } from '../telemetry/activity.js';
 import { breakerSources } from '../telemetry/sources.js';
 import { HostAllowList, isReadToken, readAllowed, readCookie } from './access.js';
-import { type BreakerCounts, type BreakerQuery, parseQuery, queryKey, selectPage } from './breaker-query.js';
+import {
+  type BreakerCounts,
+  type BreakerQuery,
+  parseQuery,
+  queryKey,
+  selectPage,
+} from '../telemetry/breaker-query.js';
 import { BreakerScanner, type BreakerTable } from './breaker-scan.js';
 import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
 import { type DashboardOptions, validateDashboardOptions } from './dashboard-options.js';

@@ -5,12 +5,12 @@
  * paging, filter and counts of `breaker-query.ts` apply as they are) plus the breaker on each
  * instance. Instances are remembered for `goneKeepMs` after their summary expired, marked gone.
  */
-import type { BreakerStats } from '../breaker/circuit-breaker.js';
+import type { BreakerStats } from '../index.js';
 import type { Clock } from '../core/clock.js';
-import type { FleetState } from '../breaker/fleet.js';
-import type { PublishedInstance } from '../redis/summary-publisher.js';
-import type { InstanceSummary, SummaryRow } from '../redis/fleet-summary.js';
-import type { BreakerCounts } from './breaker-query.js';
+import type { FleetState } from '../index.js';
+import type { PublishedInstance } from '../telemetry/fleet-summary.js';
+import type { InstanceSummary, SummaryRow } from '../telemetry/fleet-summary.js';
+import type { BreakerCounts } from '../telemetry/breaker-query.js';
 import { BreakerTable } from './breaker-scan.js';
 
 /** What the dashboard needs of a fleet: a `RedisFleet` from `breakwater/redis`. */

@@ -19,5 +19,5 @@ export type {
 } from '../telemetry/activity.js';
 export type { Percentiles } from '../telemetry/latency-histogram.js';
 export type { SecondCounts } from '../telemetry/second-series.js';
-export type { BreakerCounts, BreakerQuery } from './breaker-query.js';
+export type { BreakerCounts, BreakerQuery } from '../telemetry/breaker-query.js';
 export type { FleetInstanceView, FleetReader } from './fleet-source.js';

@@ -2,10 +2,12 @@
  * What the demo's processes say to each other: the configuration a service starts with, the
  * messages it sends its parent over IPC, and the phase changes the parent sends the database.
  */
-import type { StateName } from '../breaker/state-machine.js';
+import type { StateName } from '../core/states.js';
 import { systemClock } from '../core/clock.js';
-import type { PhaseName } from './schedule.js';
 import type { TelemetryMessage } from './telemetry-relay.js';
+
+/** Phases of the schedule: the database is healthy, slow, hanging, then healed. */
+export type PhaseName = 'healthy' | 'slow' | 'hanging' | 'healed';
 
 /** The four services of the demo topology: client → A → B → C → database. */
 export type Role = 'A' | 'B' | 'C' | 'database';

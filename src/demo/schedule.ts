@@ -2,10 +2,9 @@
  * The fault schedule of one run and the numbers derived from its length. The same schedule runs
  * twice, once per mode, so the two runs are comparable phase by phase.
  */
-import type { Mode, Role, Tuning } from './protocol.js';
+import type { Mode, PhaseName, Role, Tuning } from './protocol.js';
 
-/** Phases of the schedule: the database is healthy, slow, hanging, then healed. */
-export type PhaseName = 'healthy' | 'slow' | 'hanging' | 'healed';
+export type { PhaseName } from './protocol.js';
 
 /** One phase, in ms from the start of the run. */
 export interface Phase {

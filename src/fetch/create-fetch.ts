@@ -1,5 +1,4 @@
-import type { CircuitBreaker } from '../breaker/circuit-breaker.js';
-import type { BreakerRegistry } from '../registry/index.js';
+import type { BreakerRegistry, CircuitBreaker } from '../index.js';
 import { HttpStatusError, isHttpStatusError } from './http-status-error.js';
 import { type CreateFetchOptions, resolveFetchOptions, type ResolvedFetchOptions } from './options.js';
 import { isRedirectStatus, nextHop } from './redirect.js';

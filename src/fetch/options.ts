@@ -1,9 +1,7 @@
-import type { CircuitBreakerOptions } from '../breaker/options.js';
-import { MAX_TIMER_MS } from '../breaker/options.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, MAX_TIMER_MS } from '../core/clock.js';
 import type { ExecuteOptions, Protected } from '../core/policy.js';
 import { OptionChecker } from '../core/validate.js';
-import { BreakerRegistry } from '../registry/index.js';
+import { BreakerRegistry, type CircuitBreakerOptions } from '../index.js';
 
 /** A function with the `fetch` signature. */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

@@ -3,9 +3,10 @@
  * plain object whose `delay` is a pure function of the attempt number, the previous delay and an
  * injected `random`, so tests can pin the randomness and property tests can check the bounds.
  */
+import { MAX_TIMER_MS } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { OptionChecker } from '../core/validate.js';
-import { checkObject, MAX_DELAY_MS } from './common.js';
+import { checkObject } from './common.js';
 
 /** Computes the delay before the next attempt. */
 export interface Backoff {
@@ -21,7 +22,7 @@ export interface Backoff {
 /** The same delay before every retry. */
 export function constant(ms: number): Backoff {
   const check = new OptionChecker('constant backoff');
-  check.number('ms', ms, { min: 0, max: MAX_DELAY_MS });
+  check.number('ms', ms, { min: 0, max: MAX_TIMER_MS });
   check.throwIfAny();
   return Object.freeze({ name: `constant(${ms})`, delay: () => ms });
 }
@@ -49,8 +50,8 @@ export function exponential(options: ExponentialOptions = {}): Backoff {
   const check = new OptionChecker('exponential backoff');
   checkObject(check, options, ['initial', 'max', 'multiplier', 'jitter']);
   const { initial = 100, max = 30_000, multiplier = 2, jitter = 'full' } = options;
-  check.number('initial', initial, { min: 0, max: MAX_DELAY_MS });
-  if (check.number('max', max, { min: 0, max: MAX_DELAY_MS }) && max < initial)
+  check.number('initial', initial, { min: 0, max: MAX_TIMER_MS });
+  if (check.number('max', max, { min: 0, max: MAX_TIMER_MS }) && max < initial)
     check.fail('max', max, `>= initial (${initial})`);
   check.number('multiplier', multiplier, { min: 1 });
   if (!['full', 'none'].includes(jitter)) check.fail('jitter', jitter, "'full' or 'none'", 'type');
@@ -79,8 +80,8 @@ export function decorrelatedJitter(options: DecorrelatedJitterOptions = {}): Bac
   const check = new OptionChecker('decorrelatedJitter backoff');
   checkObject(check, options, ['initial', 'max']);
   const { initial = 100, max = 30_000 } = options;
-  check.number('initial', initial, { min: 0, max: MAX_DELAY_MS });
-  if (check.number('max', max, { min: 0, max: MAX_DELAY_MS }) && max < initial)
+  check.number('initial', initial, { min: 0, max: MAX_TIMER_MS });
+  if (check.number('max', max, { min: 0, max: MAX_TIMER_MS }) && max < initial)
     check.fail('max', max, `>= initial (${initial})`);
   check.throwIfAny();
   return Object.freeze({

@@ -1,9 +1,9 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, MAX_TIMER_MS } from '../core/clock.js';
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
 import { BulkheadFullError } from '../core/errors.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
-import { isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
-import { checkClock, checkName, checkObject, checkTelemetry, Contexts, MAX_DELAY_MS } from './common.js';
+import { isAbortSignal, OptionChecker, signalError, checkClock } from '../core/validate.js';
+import { checkName, checkObject, checkTelemetry, Contexts } from './common.js';
 import type { Telemetry } from '../core/telemetry.js';
 
 /** Options of {@link bulkhead}. */
@@ -74,7 +74,7 @@ export class BulkheadPolicy implements Policy {
     this.maxQueue = o.maxQueue ?? 0;
     check.number('maxQueue', this.maxQueue, { integer: true, min: 0, allowInfinity: true });
     if (o.queueTimeout !== undefined)
-      check.number('queueTimeout', o.queueTimeout, { min: 0, minExclusive: true, max: MAX_DELAY_MS });
+      check.number('queueTimeout', o.queueTimeout, { min: 0, minExclusive: true, max: MAX_TIMER_MS });
     this.#queueTimeout = o.queueTimeout;
     this.#clock = o.clock ?? systemClock;
     checkClock(check, this.#clock);
@@ -181,9 +181,9 @@ export class BulkheadPolicy implements Policy {
   }
 
   #tell(action: 'queued' | 'dequeued' | 'rejected'): void {
-    const t = this.#telemetry;
-    if (t?.active === true) {
-      t.emit({
+    const telemetry = this.#telemetry;
+    if (telemetry?.active === true) {
+      telemetry.emit({
         type: 'bulkhead',
         policy: this.name,
         kind: 'bulkhead',

@@ -1,16 +1,13 @@
 import { isTelemetry, type Telemetry } from '../core/telemetry.js';
 /**
  * Small pieces shared by the companion policies: option checks for the fields every policy has,
- * the context handed to a protected function, and an abortable delay on an injected clock.
+ * the context handed to a protected function, and warnings about callbacks.
  */
-import type { Clock } from '../core/clock.js';
 import { NEVER_ABORTED_CONTEXT } from '../core/never-aborted.js';
 import type { PolicyContext } from '../core/policy.js';
 import type { OptionChecker } from '../core/validate.js';
 import { describeError } from '../core/describe-error.js';
-
-/** The largest delay a Node timer accepts. */
-export const MAX_DELAY_MS = 2_147_483_647;
+import { processWarning } from '../core/warn.js';
 
 /** Checks a `telemetry` option. */
 export function checkTelemetry(check: OptionChecker, telemetry: unknown): Telemetry | undefined {
@@ -24,20 +21,6 @@ export function checkName(check: OptionChecker, name: unknown, fallback: string)
   if (name === undefined) return fallback;
   if (typeof name !== 'string' || name.length === 0) check.fail('name', name, 'a non-empty string', 'type');
   return name as string;
-}
-
-/** Checks a `clock` option (a `Clock` with `now`, `setTimeout`, `clearTimeout`). */
-export function checkClock(check: OptionChecker, clock: unknown): void {
-  const c = clock as Partial<Clock> | null;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    typeof c.now !== 'function' ||
-    typeof c.setTimeout !== 'function' ||
-    typeof c.clearTimeout !== 'function'
-  ) {
-    check.fail('clock', clock, 'a Clock with now(), setTimeout() and clearTimeout()', 'type');
-  }
 }
 
 /** Checks that `options` is an object (or absent) and has only `known` keys. */
@@ -61,36 +44,13 @@ export class Contexts {
   }
 }
 
-/**
- * Waits `ms` on `clock`. Rejects at once with the signal's reason when `signal` aborts (the timer
- * is cleared), and does not start at all when it already has.
- */
-export function delay(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted === true) return Promise.reject(signal.reason as unknown);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clock.clearTimeout(timer);
-      reject(signal?.reason as unknown);
-    };
-    // The wait is the caller's awaited work: it keeps the process alive, as any sleep would.
-    const timer = clock.setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      ms,
-      { keepAlive: true },
-    );
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Reports a problem that must not change a call's outcome (a throwing callback) as a process warning. */
 export function warn(message: string, error: unknown): void {
-  const text = `breakwater: ${message}: ${describeError(error, 'stack')}`;
-  const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-  if (proc?.emitWarning) proc.emitWarning(text, { type: 'BreakwaterWarning', code: 'BREAKWATER_CALLBACK' });
-  else console.warn(text);
+  processWarning(
+    `breakwater: ${message}: ${describeError(error, 'stack')}`,
+    'BreakwaterWarning',
+    'BREAKWATER_CALLBACK',
+  );
 }
 
 /**

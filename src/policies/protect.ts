@@ -1,9 +1,8 @@
 import type { AnswerOf } from '../core/pipeline.js';
+import { type AnyFunction, markGuarded, threeFormDecorator } from '../core/decorate.js';
 import { show } from '../core/validate.js';
 
 const POLICY = Symbol.for('breakwater.policy');
-
-type AnyFunction = (this: never, ...args: never[]) => unknown;
 
 /** Anything `protect` can put around a function: a policy, a pipeline, a stale cache. */
 export interface Wrapper<F = never> {
@@ -56,38 +55,10 @@ export function protect<P extends Wrapper<unknown>>(policy: P): ProtectDecorator
       `protect(policy) needs a policy or pipeline (an object with a wrap method) (got ${show(policy)})`,
     );
   }
-  function apply(target: unknown, context?: unknown, descriptor?: PropertyDescriptor): unknown {
-    if (typeof target === 'function' && context === undefined) return guard(target as AnyFunction, policy);
-    if (typeof context === 'object' && context !== null && 'kind' in context) {
-      const ctx = context as { kind: string; name: string | symbol };
-      if (ctx.kind !== 'method' || typeof target !== 'function') {
-        throw new TypeError(
-          `@protect decorates methods and functions, not a ${ctx.kind} (${String(ctx.name)})`,
-        );
-      }
-      return guard(target as AnyFunction, policy);
-    }
-    if (
-      typeof target === 'object' &&
-      target !== null &&
-      (typeof context === 'string' || typeof context === 'symbol') &&
-      typeof descriptor?.value === 'function'
-    ) {
-      return { ...descriptor, value: guard(descriptor.value as AnyFunction, policy) };
-    }
-    throw new TypeError(
-      'protect(...) must be applied to a function, or used as a method decorator (standard or experimentalDecorators)',
-    );
-  }
-  return apply as ProtectDecorator<AnswerOf<P>>;
-}
-
-function guard(fn: AnyFunction, policy: Wrapper<unknown>): AnyFunction {
   // Every breakwater policy's wrap passes `this` on, so the result serves as a method as it is.
-  const guarded = policy.wrap(fn as (...args: unknown[]) => unknown);
-  Object.defineProperty(guarded, POLICY, { value: policy });
-  Object.defineProperty(guarded, 'name', { value: fn.name, configurable: true });
-  return guarded;
+  const guard = (fn: AnyFunction): AnyFunction =>
+    markGuarded(policy.wrap(fn as (...args: unknown[]) => unknown), fn, POLICY, policy);
+  return threeFormDecorator('protect', guard) as ProtectDecorator<AnswerOf<P>>;
 }
 
 /** The policy behind a function made by `protect(...)` (or a decorated method), if any. */

@@ -1,18 +1,16 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, MAX_TIMER_MS } from '../core/clock.js';
 import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import type { Disposable } from '../core/events.js';
 import type { AnsweringPolicy } from '../core/pipeline.js';
 import type { ExecuteOptions, PolicyContext, Protected } from '../core/policy.js';
 import type { QueueAction, Telemetry } from '../core/telemetry.js';
-import { checkSignal, isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
+import { checkSignal, isAbortSignal, OptionChecker, signalError, checkClock } from '../core/validate.js';
 import {
-  checkClock,
   checkName,
   checkObject,
   checkTelemetry,
   Contexts,
   isAborted,
-  MAX_DELAY_MS,
   warn,
   warnOnRejection,
 } from './common.js';
@@ -193,7 +191,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   readonly storage: QueueStorage<P>;
   /** Type-level marker: calls may resolve with a receipt instead of the function's result. */
   declare readonly answers?: QueuedReceipt;
-  readonly #o: QueueForLaterOptions<P, A>;
+  readonly #options: QueueForLaterOptions<P, A>;
   readonly #clock: Clock;
   readonly #batchSize: number;
   readonly #contexts = new Contexts();
@@ -225,7 +223,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     const auto = o.breaker !== undefined || o.drainIntervalMs !== undefined;
     this.#drainIntervalMs = o.drainIntervalMs ?? (auto ? 30_000 : false);
     if (this.#drainIntervalMs !== false)
-      check.number('drainIntervalMs', this.#drainIntervalMs, { min: 1, max: MAX_DELAY_MS });
+      check.number('drainIntervalMs', this.#drainIntervalMs, { min: 1, max: MAX_TIMER_MS });
     this.#batchSize = o.batchSize ?? 10;
     check.number('batchSize', this.#batchSize, { integer: true, min: 1 });
     const storage = o.storage ?? new MemoryQueueStorage<P>();
@@ -247,7 +245,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     this.#telemetry = checkTelemetry(check, o.telemetry);
     check.throwIfAny();
     this.storage = storage;
-    this.#o = o;
+    this.#options = o;
     this.#subscription = o.breaker?.on('stateChange', (event) => {
       this.#state = event.to;
       if (event.to === 'closed') this.#autoDrain();
@@ -280,7 +278,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     try {
       return await fn(this.#contexts.for(signal));
     } catch (error) {
-      if (isAborted(signal) || (this.#o.when !== undefined && !this.#o.when(error))) throw error;
+      if (isAborted(signal) || (this.#options.when !== undefined && !this.#options.when(error))) throw error;
       const receipt = options.receipt ?? globalThis.crypto.randomUUID();
       const item = { payload: options.payload, attempts: 0, enqueuedAt: this.#clock.now(), receipt };
       let id: string | undefined;
@@ -308,7 +306,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       throw new TypeError(`queueForLater "${this.name}": wrap(fn) needs a function`);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    const toPayload = this.#o.payload ?? ((...args: A) => args as unknown as P);
+    const toPayload = this.#options.payload ?? ((...args: A) => args as unknown as P);
     return function (this: unknown, ...args: B): Promise<Awaited<R> | QueuedReceipt> {
       return self.execute(() => fn.apply(this, args), { payload: toPayload(...args) }) as Promise<
         Awaited<R> | QueuedReceipt
@@ -383,7 +381,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   /** Drains when the breaker (if any) is closed. */
   #tick(): void {
     if (this.#disposed) return;
-    const state = this.#o.breaker?.state;
+    const state = this.#options.breaker?.state;
     if ((typeof state === 'string' ? state : this.#state) === 'closed') this.#autoDrain();
   }
 
@@ -436,7 +434,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   }
 
   #report(entry: UndecodableEntry): void {
-    reportUndecodable(this.name, this.#o.onUndecodable, entry);
+    reportUndecodable(this.name, this.#options.onUndecodable, entry);
   }
 
   async #replayOne(item: QueuedItem<P>, signal: AbortSignal | undefined): Promise<keyof DrainReport> {
@@ -453,7 +451,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
       receipt: item.receipt ?? item.id,
     };
     try {
-      await this.#o.replay(item.payload, context);
+      await this.#options.replay(item.payload, context);
     } catch (error) {
       if (isCircuitOpenError(error) || isBulkheadFullError(error) || isAborted(signal)) {
         await this.storage.requeue(item);
@@ -487,9 +485,9 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     const dead = { ...item, deadAt: this.#clock.now() };
     await this.storage.deadLetter(dead);
     this.#emit('dead-lettered', item.receipt ?? item.id);
-    if (this.#o.onDeadLetter !== undefined) {
+    if (this.#options.onDeadLetter !== undefined) {
       try {
-        const result = (this.#o.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
+        const result = (this.#options.onDeadLetter as (...args: unknown[]) => unknown)(dead, error);
         warnOnRejection(result, `onDeadLetter of "${this.name}" returned a rejected promise`);
       } catch (callbackError) {
         warn(`onDeadLetter of "${this.name}" threw`, callbackError);

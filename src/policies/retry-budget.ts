@@ -11,8 +11,8 @@
  */
 import { brand, hasBrand } from '../core/brand.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { OptionChecker } from '../core/validate.js';
-import { checkClock, checkObject } from './common.js';
+import { OptionChecker, checkClock } from '../core/validate.js';
+import { checkObject } from './common.js';
 
 /** Options of a {@link RetryBudget}. */
 export interface RetryBudgetOptions {

@@ -1,22 +1,13 @@
 import type { Telemetry } from '../core/telemetry.js';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, MAX_TIMER_MS } from '../core/clock.js';
+import { delay } from '../core/delay.js';
 import { isBulkheadFullError, isCircuitOpenError } from '../core/errors.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import { type Random, systemRandom } from '../core/random.js';
-import { checkSignal, OptionChecker } from '../core/validate.js';
+import { checkSignal, OptionChecker, checkClock } from '../core/validate.js';
 import { type Backoff, exponential } from './backoff.js';
-import {
-  checkTelemetry,
-  checkClock,
-  checkName,
-  checkObject,
-  Contexts,
-  delay,
-  isAborted,
-  MAX_DELAY_MS,
-  warn,
-} from './common.js';
+import { checkTelemetry, checkName, checkObject, Contexts, isAborted, warn } from './common.js';
 import { isRetryBudget, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
 /** Why a retry policy stopped retrying and let the last error through. */
@@ -211,6 +202,6 @@ export class RetryPolicy implements Policy {
   #delay(attempt: number, previousMs: number): number {
     const ms = this.#backoff(attempt, this.#random, previousMs);
     // A backoff that returns nonsense must not turn into a tight loop or a timer overflow.
-    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_DELAY_MS) : 0;
+    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0;
   }
 }

@@ -1,9 +1,8 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { CacheResult, Telemetry } from '../core/telemetry.js';
-import { checkSignal, OptionChecker } from '../core/validate.js';
+import { checkSignal, OptionChecker, checkClock } from '../core/validate.js';
 import {
-  checkClock,
   checkName,
   checkObject,
   checkTelemetry,

@@ -1,10 +1,13 @@
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, systemClock, MAX_TIMER_MS } from '../core/clock.js';
 import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
+import { type CallHost, guardedCall } from '../core/guarded-call.js';
 import { CallTimeoutError } from '../core/errors.js';
-import type { ExecuteOptions, Policy, PolicyContext, Protected } from '../core/policy.js';
+import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { Telemetry } from '../core/telemetry.js';
-import { isAbortSignal, OptionChecker, signalError } from '../core/validate.js';
-import { checkClock, checkName, checkObject, checkTelemetry, MAX_DELAY_MS } from './common.js';
+import { isAbortSignal, OptionChecker, signalError, checkClock } from '../core/validate.js';
+import { checkName, checkObject, checkTelemetry } from './common.js';
+
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -15,9 +18,6 @@ export interface TimeoutOptions {
   /** A telemetry stream to report each timed-out call into (a `timeout` event). */
   readonly telemetry?: Telemetry;
 }
-
-/** The stream a policy reports into; set once below so `TimedCall` can read the private field. */
-let telemetryOf: (policy: TimeoutPolicy) => Telemetry | undefined;
 
 /**
  * A cooperative timeout: at the deadline the function's `signal` aborts (with the
@@ -43,30 +43,25 @@ export class TimeoutPolicy implements Policy {
   readonly name: string;
   /** The timeout in ms. */
   readonly ms: number;
-  readonly #deadlines: DeadlineQueue;
   readonly #clock: Clock;
-  readonly #telemetry: Telemetry | undefined;
-
-  static {
-    telemetryOf = (policy) => policy.#telemetry;
-  }
+  readonly #host: TimeoutHost;
 
   constructor(ms: number, options: TimeoutOptions = {}) {
     const check = new OptionChecker('timeout');
-    check.number('ms', ms, { min: 0, minExclusive: true, max: MAX_DELAY_MS });
+    check.number('ms', ms, { min: 0, minExclusive: true, max: MAX_TIMER_MS });
     checkObject(check, options, ['name', 'clock', 'telemetry']);
     this.name = checkName(check, options.name, 'timeout');
-    this.#telemetry = checkTelemetry(check, options.telemetry);
+    const telemetry = checkTelemetry(check, options.telemetry);
     this.#clock = options.clock ?? systemClock;
     checkClock(check, this.#clock);
     check.throwIfAny();
     this.ms = ms;
-    this.#deadlines = new DeadlineQueue(this.#clock);
+    this.#host = new TimeoutHost(this.name, ms, new DeadlineQueue(this.#clock), telemetry);
   }
 
   /** True while the policy holds a timer (for tests of timer hygiene). */
   get armed(): boolean {
-    return this.#deadlines.armed;
+    return this.#host.deadlines.armed;
   }
 
   /** Runs `fn` with a signal that aborts at the deadline; rejects with `CallTimeoutError` then. */
@@ -79,7 +74,7 @@ export class TimeoutPolicy implements Policy {
       return Promise.reject(signalError(`timeout "${this.name}": execute(fn, { signal })`, caller));
     }
     if (caller?.aborted === true) return Promise.reject(caller.reason as unknown);
-    return new TimedCall<T>(this, this.#deadlines, this.#clock.now() + this.ms, fn, caller).promise;
+    return guardedCall(this.#host, fn, NO_ARGS, 0, this.#clock.now(), caller, null);
   }
 
   /** Returns a function with `fn`'s parameters that runs it under this policy; `this` is passed on. */
@@ -94,92 +89,56 @@ export class TimeoutPolicy implements Policy {
 }
 
 /**
- * One call: the context handed to the function (its signal is made on first read) and an entry of
- * the policy's deadline queue.
+ * What a timeout means to the shared deadline-call mechanism (`guardedCall`): an outcome passes
+ * through untouched, the deadline answers with `CallTimeoutError` (reported as a `timeout`
+ * event), a caller's abort answers with its reason. No permits: nothing to release.
  */
-class TimedCall<T> implements PolicyContext, Expiring {
-  prev: Expiring | undefined = undefined;
-  next: Expiring | undefined = undefined;
-  readonly promise: Promise<T>;
-  #resolve!: (value: T) => void;
-  #reject!: (error: unknown) => void;
-  #settled = false;
-  #controller: AbortController | undefined;
-  #timeoutError: CallTimeoutError | undefined;
-  readonly #policy: TimeoutPolicy;
-  readonly #queue: DeadlineQueue;
-  readonly #caller: AbortSignal | undefined;
+class TimeoutHost implements CallHost<null> {
+  readonly timed = true;
+  readonly #name: string;
+  readonly timeoutMs: number;
+  readonly deadlines: DeadlineQueue;
+  readonly #telemetry: Telemetry | undefined;
 
-  constructor(
-    policy: TimeoutPolicy,
-    queue: DeadlineQueue,
-    readonly deadline: number,
-    fn: Protected<T>,
-    caller: AbortSignal | undefined,
-  ) {
-    this.#policy = policy;
-    this.#queue = queue;
-    this.#caller = caller;
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    queue.push(this);
-    caller?.addEventListener('abort', this.#onCallerAbort);
-    void this.#drive(fn);
+  constructor(name: string, timeoutMs: number, deadlines: DeadlineQueue, telemetry: Telemetry | undefined) {
+    this.#name = name;
+    this.timeoutMs = timeoutMs;
+    this.deadlines = deadlines;
+    this.#telemetry = telemetry;
   }
 
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      // Read for the first time after the call ended early: hand out a signal that says so.
-      if (this.#timeoutError !== undefined) this.#controller.abort(this.#timeoutError);
-      else if (this.#caller?.aborted === true) this.#controller.abort(this.#caller.reason);
-    }
-    return this.#controller.signal;
+  schedule(call: Expiring): void {
+    this.deadlines.push(call);
   }
 
-  async #drive(fn: Protected<T>): Promise<void> {
-    let value: T;
-    try {
-      value = await fn(this);
-    } catch (error) {
-      if (this.#finish()) this.#reject(error);
-      return;
-    }
-    if (this.#finish()) this.#resolve(value);
+  unschedule(call: Expiring): void {
+    this.deadlines.remove(call);
   }
 
-  expire(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
-    const error = new CallTimeoutError(this.#policy.name, this.#policy.ms);
-    this.#timeoutError = error;
-    this.#controller?.abort(error);
-    this.#reject(error);
-    const telemetry = telemetryOf(this.#policy);
+  succeeded<T>(value: T): T {
+    return value;
+  }
+
+  failed(error: unknown): never {
+    throw error;
+  }
+
+  timedOut(): CallTimeoutError {
+    const telemetry = this.#telemetry;
     if (telemetry?.active === true)
-      telemetry.emit({
-        type: 'timeout',
-        policy: this.#policy.name,
-        kind: 'timeout',
-        timeoutMs: this.#policy.ms,
-      });
+      telemetry.emit({ type: 'timeout', policy: this.#name, kind: 'timeout', timeoutMs: this.timeoutMs });
+    return new CallTimeoutError(this.#name, this.timeoutMs);
   }
 
-  readonly #onCallerAbort = (): void => {
-    if (!this.#finish()) return;
-    const reason = this.#caller?.reason as unknown;
-    this.#controller?.abort(reason);
-    this.#reject(reason);
-  };
+  aborted(): void {
+    // The caller is answered with its reason; nothing is counted.
+  }
 
-  #finish(): boolean {
-    if (this.#settled) return false;
-    this.#settled = true;
-    this.#queue.remove(this);
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
-    return true;
+  releaseAborted(): void {
+    // No permit to return.
+  }
+
+  fallback(error: unknown): never {
+    throw error;
   }
 }

@@ -7,7 +7,7 @@
  */
 export { redisFleet, type RedisFleet, type RedisFleetOptions } from './redis-fleet.js';
 export type { FleetSummaryOptions, PublishedInstance } from './summary-publisher.js';
-export type { InstanceSummary, SummaryRow } from './fleet-summary.js';
+export type { InstanceSummary, SummaryRow } from '../telemetry/fleet-summary.js';
 export { toAdapter, type RedisAdapter, type RedisSubscriber } from './adapter.js';
 export { fleetKeys, escapeName, SCHEMA_VERSION, type FleetKeys } from './keys.js';
 export type { FleetEvent, FleetHandle, FleetState } from '../breaker/fleet.js';

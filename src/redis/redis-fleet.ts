@@ -4,9 +4,8 @@
  * client with `duplicate()` while any breaker is attached, and closed with the last one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Fleet, FleetHost, FleetMember, FleetState } from '../breaker/fleet.js';
-import type { ResolvedOptions } from '../breaker/options.js';
-import { systemClock } from '../core/clock.js';
+import type { Fleet, FleetHost, FleetMember, FleetSettings, FleetState } from '../breaker/fleet.js';
+import { MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 import { type RedisAdapter, type RedisSubscriber, toAdapter, warnIfNoErrorListener } from './adapter.js';
 import { type FleetRule, FleetScript } from './fleet-script.js';
@@ -122,7 +121,7 @@ function resolve(options: RedisFleetOptions): Resolved {
     check.fail('prefix', prefix, 'a non-empty string without { or }', 'type');
   const num = (name: keyof RedisFleetOptions, value: unknown, rule: Parameters<OptionChecker['number']>[2]) =>
     value === undefined || check.number(name, value, rule);
-  const positive = { min: 0, minExclusive: true, max: 2_147_483_647 };
+  const positive = { min: 0, minExclusive: true, max: MAX_TIMER_MS };
   const settings = {
     flushIntervalMs: o.flushIntervalMs ?? 250,
     eagerFlushFailures: o.eagerFlushFailures ?? 3,
@@ -141,7 +140,7 @@ function resolve(options: RedisFleetOptions): Resolved {
   num('probeCap', settings.probeCap, { integer: true, min: 1 });
   num('leaseMs', o.leaseMs, positive);
   num('minReporters', o.minReporters, { integer: true, min: 1 });
-  num('stateTtlMs', o.stateTtlMs, { min: 1_000, max: 2_147_483_647 });
+  num('stateTtlMs', o.stateTtlMs, { min: 1_000, max: MAX_TIMER_MS });
   let window: Resolved['window'];
   if (o.window !== undefined) {
     if (typeof o.window !== 'object' || (o.window as unknown) === null) {
@@ -149,7 +148,7 @@ function resolve(options: RedisFleetOptions): Resolved {
     } else {
       check.knownKeys(o.window, ['duration', 'buckets'], 'window.');
       window = { duration: o.window.duration, buckets: o.window.buckets ?? 10 };
-      check.number('window.duration', window.duration, { min: 1, max: 2_147_483_647 });
+      check.number('window.duration', window.duration, { min: 1, max: MAX_TIMER_MS });
       check.number('window.buckets', window.buckets, { integer: true, min: 1, max: 1000 });
     }
   }
@@ -175,7 +174,7 @@ function errorText(error: unknown): string {
 
 /** The fleet rule of a breaker: its own thresholds, evaluated over the fleet's window. */
 export function ruleOf(
-  o: ResolvedOptions,
+  o: FleetSettings,
   r: Pick<Resolved, 'window' | 'minReporters' | 'stateTtlMs'>,
 ): FleetRule {
   const w = r.window ?? (o.window.type === 'time' ? o.window : { duration: 10_000, buckets: 10 });

@@ -16,10 +16,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { systemClock } from '../core/clock.js';
+import { MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
-import { encodeForQueue } from '../policies/queue-errors.js';
-import type { DeadLetter, QueuedItem, QueueStorage, UndecodableEntry } from '../policies/queue-storage.js';
+import {
+  encodeForQueue,
+  type DeadLetter,
+  type QueuedItem,
+  type QueueStorage,
+  type UndecodableEntry,
+} from '../index.js';
 import { type RedisAdapter, toAdapter, warnIfNoErrorListener } from './adapter.js';
 import { withDeadline } from './fleet-script.js';
 
@@ -166,7 +171,7 @@ export function redisStreamQueueStorage<P>(options: RedisStreamQueueStorageOptio
   const deadlineMs = options.deadlineMs ?? 2_000;
   check.number('maxDeadLetters', maxDead, { integer: true, min: 1 });
   check.number('claimIdleMs', claimIdleMs, { integer: true, min: 0 });
-  check.number('deadlineMs', deadlineMs, { min: 0, minExclusive: true, max: 2_147_483_647 });
+  check.number('deadlineMs', deadlineMs, { min: 0, minExclusive: true, max: MAX_TIMER_MS });
   check.throwIfAny();
   const adapter: RedisAdapter = toAdapter(options.client);
   warnIfNoErrorListener(options.client);

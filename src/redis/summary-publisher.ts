@@ -20,7 +20,14 @@ import { OptionChecker } from '../core/validate.js';
 import { breakerStats, isTelemetry } from '../telemetry/sources.js';
 import type { RedisAdapter } from './adapter.js';
 import { withDeadline } from './fleet-script.js';
-import { type FleetOfBreaker, type InstanceSummary, decodeSummary, encodeSummary } from './fleet-summary.js';
+import {
+  type FleetOfBreaker,
+  type PublishedInstance,
+  decodeSummary,
+  encodeSummary,
+} from '../telemetry/fleet-summary.js';
+
+export type { PublishedInstance };
 import { SCHEMA_VERSION } from './keys.js';
 
 /** The `summary` option of `redisFleet`: publish this instance's breakers for the fleet view. */
@@ -201,10 +208,6 @@ export class SummaryPublisher {
 }
 
 /** One instance in the index: its summary, or `undefined` once it expired. */
-export interface PublishedInstance {
-  readonly id: string;
-  readonly summary: InstanceSummary | undefined;
-}
 
 /**
  * Reads every instance's summary under `prefix`: two commands (`ZRANGE` of the index, at most

@@ -1,6 +1,7 @@
 import { CircuitBreaker, sourceOf } from '../breaker/circuit-breaker.js';
 import { Emitter, type Disposable, type Listener } from '../core/events.js';
 import { show } from '../core/validate.js';
+import { processWarning } from '../core/warn.js';
 import type { EvictionReason, RegistryEvents } from './events.js';
 import {
   type BreakerRegistryOptions,
@@ -43,7 +44,7 @@ const EVICTION_SCAN = 64;
  * await breakers.get(tenantId).execute(({ signal }) => callTenant(tenantId, { signal }));
  */
 export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
-  readonly #o: ResolvedRegistryOptions;
+  readonly #options: ResolvedRegistryOptions;
   readonly #entries = new Map<string, Entry>();
   readonly #events = new Emitter<RegistryEvents>('BreakerRegistry');
   readonly #sweepEvery: number;
@@ -51,14 +52,14 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
   #warnedLocalOnly = false;
 
   constructor(options: BreakerRegistryOptions = {}) {
-    this.#o = resolveRegistryOptions(options);
-    this.#sweepEvery = this.#o.idleTtl / 10;
-    this.#nextSweep = this.#o.clock.now() + this.#sweepEvery;
+    this.#options = resolveRegistryOptions(options);
+    this.#sweepEvery = this.#options.idleTtl / 10;
+    this.#nextSweep = this.#options.clock.now() + this.#sweepEvery;
   }
 
   /** Most breakers held at once. */
   get maxBreakers(): number {
-    return this.#o.maxBreakers;
+    return this.#options.maxBreakers;
   }
 
   /** The breaker of `key`, created with the defaults on first use; marks it recently used. */
@@ -66,7 +67,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     if (typeof key !== 'string') {
       throw new TypeError(`BreakerRegistry.get(key): key must be a string (got ${typeof key})`);
     }
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     this.#sweepIfDue(now);
     const entries = this.#entries;
     const entry = entries.get(key);
@@ -76,8 +77,8 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
       entries.set(key, entry);
       return entry.breaker;
     }
-    if (entries.size >= this.#o.maxBreakers && !this.#evictForRoom()) return this.#overflow(key);
-    const breaker = this.#create(key, this.#o.defaults);
+    if (entries.size >= this.#options.maxBreakers && !this.#evictForRoom()) return this.#overflow(key);
+    const breaker = this.#create(key, this.#options.defaults);
     entries.set(key, { breaker, lastUsed: now });
     if (this.#events.has('added')) this.#events.emit('added', { key, breaker });
     return breaker;
@@ -85,19 +86,19 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
 
   /** The breaker of `key` if registered, without creating it or marking it used. */
   peek(key: string): CircuitBreaker | undefined {
-    this.#sweepIfDue(this.#o.clock.now());
+    this.#sweepIfDue(this.#options.clock.now());
     return this.#entries.get(key)?.breaker;
   }
 
   /** True when `key` has a registered breaker. */
   has(key: string): boolean {
-    this.#sweepIfDue(this.#o.clock.now());
+    this.#sweepIfDue(this.#options.clock.now());
     return this.#entries.has(key);
   }
 
   /** Breakers registered now (never more than `maxBreakers`). */
   get size(): number {
-    this.#sweepIfDue(this.#o.clock.now());
+    this.#sweepIfDue(this.#options.clock.now());
     return this.#entries.size;
   }
 
@@ -116,9 +117,9 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
 
   /** Evicts every breaker idle for `idleTtl` now, without waiting for the next lazy sweep; returns how many. */
   prune(): number {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     this.#nextSweep = now + this.#sweepEvery;
-    const idleTtl = this.#o.idleTtl;
+    const idleTtl = this.#options.idleTtl;
     let evicted = 0;
     for (const [key, entry] of this.#entries) {
       if (now - entry.lastUsed >= idleTtl && evictable(entry.breaker)) {
@@ -131,7 +132,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
 
   /** `[key, breaker]` pairs, least recently used first, for exporters and dashboards. */
   *entries(): IterableIterator<[string, CircuitBreaker]> {
-    this.#sweepIfDue(this.#o.clock.now());
+    this.#sweepIfDue(this.#options.clock.now());
     for (const [key, entry] of this.#entries) yield [key, entry.breaker];
   }
 
@@ -151,7 +152,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
    * telemetry stream: names are identities there, and the key's registered breaker may come back.
    */
   #overflow(key: string): CircuitBreaker {
-    const { fleet, telemetry, ...local } = this.#o.defaults;
+    const { fleet, telemetry, ...local } = this.#options.defaults;
     const breaker = this.#create(key, local);
     // A `create` that reports into the defaults' stream anyway leaves it again.
     telemetry?.unregister(breaker);
@@ -162,18 +163,18 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     if (this.#events.has('overflow')) this.#events.emit('overflow', { key, breaker, localOnly });
     else if (localOnly && !this.#warnedLocalOnly) {
       this.#warnedLocalOnly = true;
-      process.emitWarning(
-        `BreakerRegistry: the registry is full (maxBreakers ${this.#o.maxBreakers}) of breakers it may not evict; ` +
+      processWarning(
+        `BreakerRegistry: the registry is full (maxBreakers ${this.#options.maxBreakers}) of breakers it may not evict; ` +
           `the breaker for "${key}" and further overflow breakers are local-only (not attached to the fleet). ` +
           "Listen for 'overflow' or raise maxBreakers.",
-        { type: 'BreakwaterRegistryWarning' },
+        'BreakwaterRegistryWarning',
       );
     }
     return breaker;
   }
 
   #create(key: string, defaults: ResolvedRegistryOptions['defaults']): CircuitBreaker {
-    const o = this.#o;
+    const o = this.#options;
     const name = o.prefix === undefined ? key : `${o.prefix}:${key}`;
     const options = { ...defaults, name, clock: defaults.clock ?? o.clock };
     if (o.create === undefined) return new CircuitBreaker(options);
@@ -218,7 +219,7 @@ export class BreakerRegistry implements Iterable<[string, CircuitBreaker]> {
     this.#entries.delete(key);
     // An evicted breaker leaves the telemetry stream too, so exporters drop its label sets.
     const source = sourceOf(entry.breaker);
-    if (source !== undefined) this.#o.defaults.telemetry?.unregister(source);
+    if (source !== undefined) this.#options.defaults.telemetry?.unregister(source);
     // ... and its fleet attachment (timers, subscription) is released.
     void entry.breaker.fleet?.close().catch(() => undefined);
     if (this.#events.has('evicted')) this.#events.emit('evicted', { key, breaker: entry.breaker, reason });

@@ -16,7 +16,7 @@
  * The other policies on the stream (stale caches, timeouts, queues, retries, bulkheads,
  * fallbacks) are counted per policy, see `policy-counts.ts`.
  */
-import type { BreakerStats } from '../breaker/circuit-breaker.js';
+import type { BreakerStats } from '../index.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Disposable } from '../core/events.js';
 import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';

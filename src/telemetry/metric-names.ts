@@ -7,7 +7,7 @@
  * OpenTelemetry names live under `breakwater.`; there is no semantic convention for circuit
  * breakers yet, so they are library-specific and may change when one appears.
  */
-import type { StateName } from '../breaker/state-machine.js';
+import { STATE_NAMES, type StateName } from '../core/states.js';
 import type { CacheResult, CallOutcome, QueueAction } from '../core/telemetry.js';
 
 /** The library version reported as the OpenTelemetry meter version (kept equal to package.json by a test). */
@@ -17,14 +17,7 @@ export const LIBRARY_VERSION = '0.1.0';
 export const METER_NAME = 'breakwater';
 
 /** Every breaker state, in the order the exporters list them. */
-export const STATES: readonly StateName[] = Object.freeze([
-  'closed',
-  'open',
-  'half-open',
-  'isolated',
-  'disabled',
-  'metrics-only',
-]);
+export const STATES: readonly StateName[] = STATE_NAMES;
 
 /** Every call outcome, in the order the exporters list them. */
 export const OUTCOMES: readonly CallOutcome[] = Object.freeze([

@@ -3,7 +3,7 @@
  * themselves: at scrape or render time they ask the stream for its live sources and read each
  * breaker's snapshot.
  */
-import type { BreakerSource, BreakerStats } from '../breaker/circuit-breaker.js';
+import type { BreakerSource, BreakerStats } from '../index.js';
 import type { Telemetry, TelemetrySource } from '../core/telemetry.js';
 
 // Judged by brand, so a stream from the CommonJS build (or another copy) is accepted too.

@@ -1,5 +1,4 @@
-import type { CircuitBreaker } from '../breaker/circuit-breaker.js';
-import type { BreakerEvents } from '../breaker/events.js';
+import type { BreakerEvents, CircuitBreaker } from '../index.js';
 import type { Disposable } from '../core/events.js';
 
 /** One recorded event: its name and payload. */

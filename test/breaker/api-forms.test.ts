@@ -107,7 +107,11 @@ describe('circuitBreaker as a TC39 method decorator', () => {
         }
       }
       return Bad;
-    }).toThrow(new TypeError('@circuitBreaker decorates methods and functions, not a getter (value)'));
+    }).toThrow(
+      new TypeError(
+        '@circuitBreaker is a method decorator: it decorates methods and functions, not a getter (value)',
+      ),
+    );
   });
 
   it('circuitBreaker — decorating a field is a clear TypeError', () => {

@@ -75,7 +75,11 @@ describe('decorator types (README, "Decorator types")', () => {
         set value(_v: number) {}
       }
       return Bad;
-    }).toThrow(new TypeError('@circuitBreaker decorates methods and functions, not a setter (value)'));
+    }).toThrow(
+      new TypeError(
+        '@circuitBreaker is a method decorator: it decorates methods and functions, not a setter (value)',
+      ),
+    );
   });
 
   it('circuitBreaker — decorating an accessor is a clear TypeError', () => {

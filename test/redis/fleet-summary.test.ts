@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { BreakerStats } from '../../src/breaker/circuit-breaker.js';
 import { CircuitBreaker, Telemetry } from '../../src/index.js';
 import { type RedisAdapter, redisFleet } from '../../src/redis/index.js';
-import { decodeSummary, encodeSummary } from '../../src/redis/fleet-summary.js';
+import { decodeSummary, encodeSummary } from '../../src/telemetry/fleet-summary.js';
 import { summaryKeys } from '../../src/redis/summary-publisher.js';
 import { FakeClock } from '../../src/testing/index.js';
 

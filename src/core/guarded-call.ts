@@ -1,14 +1,56 @@
-import type { CallTimeoutError } from '../core/errors.js';
-import { DeadlineQueue, type Expiring } from '../core/deadline-queue.js';
-import type { PolicyContext, Protected } from '../core/policy.js';
-import type { Runner } from './runner.js';
+/**
+ * The one deadline-call mechanism: a call raced against its deadline (on a shared
+ * `DeadlineQueue`) and its caller's signal. The circuit breaker runs its timed calls through
+ * it, and so does the `timeout` policy; each is a {@link CallHost} that decides what an outcome,
+ * a timeout and an abort mean for it.
+ */
+import type { CallTimeoutError } from './errors.js';
+import type { Expiring } from './deadline-queue.js';
+import type { PolicyContext, Protected } from './policy.js';
 
-// The call whose promise is being built: `capture` hands it the resolving functions.
-let building: GuardedCall<unknown> | undefined;
-
-type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (error: unknown) => void) => void;
+/**
+ * What a guarded call needs from whoever runs it: its timeout, its deadline queue, and the
+ * outcome steps (for the breaker's `Runner`: classify, record, report, fall back). `generation`,
+ * `start` and `ticket` are the host's own, handed back untouched; `args` go to `fallback`.
+ */
+export interface CallHost<Ticket> {
+  /** True when calls have a deadline (then `timeoutMs` is finite). */
+  readonly timed: boolean;
+  /** The call timeout in ms; `Infinity` without one. */
+  readonly timeoutMs: number;
+  /** Queues a timed call for its deadline. */
+  schedule(call: Expiring): void;
+  /** Takes a call off the deadline queue (a call not queued is ignored). */
+  unschedule(call: Expiring): void;
+  /** A resolved call: returns the value for the caller. */
+  succeeded<T>(value: T, generation: number, start: number, ticket: Ticket): T;
+  /** A rejected call: returns the fallback's answer, or throws what the caller gets. */
+  failed(
+    error: unknown,
+    generation: number,
+    start: number,
+    args: readonly unknown[],
+    ticket: Ticket,
+  ): unknown;
+  /** The deadline passed: returns the error to answer with (after counting it, for a breaker). */
+  timedOut(generation: number, start: number, ticket: Ticket): CallTimeoutError;
+  /** The caller aborted: the caller is answered; the function may still run (see `releaseAborted`). */
+  aborted(reason: unknown, generation: number, start: number): void;
+  /** The function of an aborted call settled or reached its deadline (a breaker returns its permit). */
+  releaseAborted(generation: number, start: number, ticket: Ticket): void;
+  /** Answers with the fallback, or throws `error` when there is none. */
+  fallback(error: unknown, args: readonly unknown[]): unknown;
+}
 
 const noop = (): void => undefined;
+
+type AnyCall = GuardedCall<unknown, unknown>;
+type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (error: unknown) => void) => void;
+/** The call whose promise is being built (see "Speed trick" at the end of the file). */
+let building: AnyCall | undefined;
+
+/** The host of the one call that is never run (it keeps the class's shape alive). */
+const SHAPE_HOST = undefined as unknown as CallHost<unknown>;
 
 /** The caller's signal and the listener this call put on it. */
 interface CallerLink {
@@ -21,41 +63,41 @@ interface CallerLink {
  * caller's promise, which settles with the call's outcome, at its deadline, or when the caller
  * aborts, whichever comes first.
  */
-export function guardedCall<T>(
-  runner: Runner,
+export function guardedCall<T, Ticket>(
+  host: CallHost<Ticket>,
   fn: Protected<T>,
   args: readonly unknown[],
   generation: number,
   start: number,
   caller: AbortSignal | undefined,
-  tag: unknown,
+  ticket: Ticket,
 ): Promise<T> {
-  const call = new GuardedCall<T>(runner, args, generation, start, tag);
-  building = call as GuardedCall<unknown>;
+  const call = new GuardedCall<T, Ticket>(host, args, generation, start, ticket);
+  building = call as AnyCall;
   const promise = new Promise<T>(capture as Executor<T>);
   building = undefined;
-  if (runner.timed) (runner.deadlines ??= new DeadlineQueue(runner.o.clock)).push(call);
+  if (host.timed) host.schedule(call);
   if (caller !== undefined) call.link(caller);
   call.run(fn);
   return promise;
 }
 
 /**
- * One call on the guarded path. It is the `PolicyContext` handed to the function (its `signal`
- * is made on first read: most functions never read it, and an `AbortController` costs more than
- * the rest of the call), and an entry of the breaker's deadline queue. It is kept small: a
- * breaker makes one per timed call.
+ * One call on the guarded path: the `PolicyContext` handed to the function, and an entry of the
+ * host's deadline queue. Speed trick: its `signal` is made on first read (most functions never
+ * read it, and an `AbortController` is the dearest part of a call), and the object is kept small,
+ * as one is made per timed call. Benchmark row `closed-timeout`.
  */
-class GuardedCall<T> implements PolicyContext, Expiring {
+class GuardedCall<T, Ticket> implements PolicyContext, Expiring {
   prev: Expiring | undefined;
   next: Expiring | undefined;
   #resolve: (value: T | PromiseLike<T>) => void;
   #reject: (error: unknown) => void;
-  readonly #runner: Runner;
+  readonly #host: CallHost<Ticket>;
   readonly #args: readonly unknown[];
   readonly #generation: number;
   readonly #start: number;
-  readonly #tag: unknown;
+  readonly #ticket: Ticket;
   /**
    * `undefined` while running; then `true`, or the `CallTimeoutError` when the deadline ended it;
    * `false` while the caller, having aborted, is answered but the function still runs and holds
@@ -65,10 +107,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #controller: AbortController | undefined;
   #caller: CallerLink | undefined;
 
-  /**
-   * The executor of every call's promise: one shared function, so a call allocates no executor
-   * closure, and it stores the resolving functions in the call, not in module state.
-   */
+  /** The shared executor (see "Speed trick" at the end of the file). */
   static capture(this: void, resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
     const call = building;
     if (call === undefined) return;
@@ -76,31 +115,35 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     call.#reject = reject;
   }
 
-  // V8 holds a hidden class only while some object has it. Once every call has settled, a full
-  // garbage collection would drop this class and deoptimize the code built for it (the call path
-  // and the queue), to be recompiled on later calls. This object keeps the class alive.
+  /** Holds the hidden class of calls alive (see "Speed trick" at the end of the file). */
   // eslint-disable-next-line no-unused-private-class-members -- held, never read
-  static readonly #shape = new GuardedCall<unknown>(undefined as unknown as Runner, [], 0, 0.5, undefined);
+  static readonly #shape = new GuardedCall<unknown, unknown>(SHAPE_HOST, [], 0, 0.5, undefined);
 
-  constructor(runner: Runner, args: readonly unknown[], generation: number, start: number, tag: unknown) {
+  constructor(
+    host: CallHost<Ticket>,
+    args: readonly unknown[],
+    generation: number,
+    start: number,
+    ticket: Ticket,
+  ) {
     this.prev = undefined;
     this.next = undefined;
     this.#resolve = noop;
     this.#reject = noop;
-    this.#runner = runner;
+    this.#host = host;
     this.#args = args;
     this.#generation = generation;
     this.#start = start;
-    this.#tag = tag;
+    this.#ticket = ticket;
     this.#ended = undefined;
     this.#controller = undefined;
     this.#caller = undefined;
   }
 
-  // Computed, not stored: a stored time would be one more number object per call.
+  // Computed, not stored: a stored time would be one more heap number per call (benchmark row
+  // closed-timeout, bytes per call).
   get deadline(): number {
-    const timeout = this.#runner.o.timeout;
-    return timeout === false ? Infinity : this.#start + timeout;
+    return this.#start + this.#host.timeoutMs;
   }
 
   /** Listens to the caller's signal until the call ends. */
@@ -137,7 +180,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     if (this.#controller !== undefined) return this.#controller.signal;
     const caller = this.#caller?.signal;
     // Without a timeout the caller's signal is the only reason to stop: hand it on as it is.
-    if (!this.#runner.timed && caller !== undefined) return caller;
+    if (!this.#host.timed && caller !== undefined) return caller;
     this.#controller = new AbortController();
     // Read for the first time after the call ended early: hand out a signal that says so.
     if (typeof this.#ended === 'object') this.#controller.abort(this.#ended);
@@ -148,13 +191,13 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   // A result that arrives after a timeout or an abort was already answered for: dropped.
   #succeeded(value: T): void {
     if (this.#finish())
-      this.#resolve(this.#runner.succeeded(value, this.#generation, this.#start, this.#tag));
+      this.#resolve(this.#host.succeeded(value, this.#generation, this.#start, this.#ticket));
   }
 
   #failed(error: unknown): void {
     if (!this.#finish()) return;
     try {
-      this.#resolve(this.#runner.failed(error, this.#generation, this.#start, this.#args, this.#tag) as T);
+      this.#resolve(this.#host.failed(error, this.#generation, this.#start, this.#args, this.#ticket) as T);
     } catch (answer) {
       this.#reject(answer);
     }
@@ -168,12 +211,11 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     }
     this.#ended = true;
     this.#detachCaller();
-    const timeoutMs = this.#runner.o.timeout as number;
-    const error = this.#runner.timedOut(this.#generation, this.#start, timeoutMs, this.#tag);
+    const error = this.#host.timedOut(this.#generation, this.#start, this.#ticket);
     this.#ended = error;
     this.#controller?.abort(error);
     try {
-      this.#resolve(this.#runner.fallback(error, this.#args) as T);
+      this.#resolve(this.#host.fallback(error, this.#args) as T);
     } catch (answer) {
       this.#reject(answer);
     }
@@ -190,7 +232,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
     this.#detachCaller();
     const reason = this.#caller?.signal.reason as unknown;
     this.#controller?.abort(reason);
-    this.#runner.aborted(reason, this.#generation, this.#start);
+    this.#host.aborted(reason, this.#generation, this.#start);
     this.#reject(reason);
   }
 
@@ -201,7 +243,7 @@ class GuardedCall<T> implements PolicyContext, Expiring {
       return false;
     }
     this.#ended = true;
-    this.#runner.deadlines?.remove(this); // a call not queued is ignored
+    this.#host.unschedule(this);
     this.#detachCaller();
     return true;
   }
@@ -210,8 +252,8 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   #releaseAborted(): void {
     if (this.#ended !== false) return;
     this.#ended = true;
-    this.#runner.deadlines?.remove(this); // a call not queued is ignored
-    this.#runner.releaseAborted(this.#generation, this.#start, this.#tag);
+    this.#host.unschedule(this);
+    this.#host.releaseAborted(this.#generation, this.#start, this.#ticket);
   }
 
   #detachCaller(): void {
@@ -220,7 +262,13 @@ class GuardedCall<T> implements PolicyContext, Expiring {
   }
 }
 
-// The shared executor as a module constant: the optimizing compiler inlines the executor of a
-// `new Promise` only when it can tell which function that is, and it cannot rely on a property of
-// the class. Inlined, it is about 170 machine instructions cheaper per call.
+// ---- Speed trick: one executor for every call's promise, and a kept-alive shape ----
+// `new Promise(executor)` with a closure would allocate that closure per call. Instead one shared
+// function, `capture`, hands the resolving functions to the call being built, found through the
+// module variable `building` (set only around `new Promise`). It is a module constant, not read
+// from the class, because the optimizing compiler inlines an executor only when it can tell which
+// function it is. `GuardedCall.#shape` keeps V8's hidden class of calls alive, so a full garbage
+// collection while nothing is in flight does not deoptimize the path (pinned by the test
+// "process — a full garbage collection between calls keeps the call and rejection paths
+// optimized"). Benchmark row `closed-timeout` (figures: README, "Performance").
 const capture = GuardedCall.capture;

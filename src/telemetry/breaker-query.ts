@@ -4,7 +4,7 @@
  * healthy), the counts per class, and one page of a table. Pure functions over `BreakerStats`
  * values: the rows may come from this process's breakers or from anywhere else.
  */
-import type { BreakerStats } from '../breaker/circuit-breaker.js';
+import type { BreakerStats } from '../index.js';
 
 /** What `show` narrows the breakers to. `trouble` is every class but `healthy`. */
 export const SHOW = [

@@ -10,9 +10,8 @@
  * localState, fleetState | '', healthy 1 | 0 | -1, generation, timeInStateMs, retryAfterMs | -1,
  * calls, failures, slowCalls, inFlight], …] }`.
  */
-import type { BreakerStats } from '../breaker/circuit-breaker.js';
-import type { FleetState } from '../breaker/fleet.js';
-import { type BreakerCounts, countBreakers, sortBreakers } from '../dashboard/breaker-query.js';
+import type { BreakerStats, FleetState } from '../index.js';
+import { type BreakerCounts, countBreakers, sortBreakers } from './breaker-query.js';
 
 /** The summary format version. */
 export const SUMMARY_VERSION = 1;
@@ -205,4 +204,10 @@ export function decodeSummary(text: string): InstanceSummary | undefined {
     omitted: (o.omitted as number) + (o.rows.length - rows.length),
     rows,
   };
+}
+
+/** One instance's published summary as read back (`undefined` when it could not be decoded). */
+export interface PublishedInstance {
+  readonly id: string;
+  readonly summary: InstanceSummary | undefined;
 }
