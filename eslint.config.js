@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // The snippet prelude is compiled only in the doc tests' consumer project, as a user's own code.
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'docs/api/**', 'test/docs/snippet-prelude.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'docs/api/**',
+      'test/docs/snippet-prelude.d.ts',
+      '.stryker-tmp/**',
+      'reports/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,
