@@ -16,7 +16,11 @@ function decorator(): Apply {
 describe('circuitBreaker — targets it refuses', () => {
   it('circuitBreaker — a value that is not a function is refused with a message saying how to use it', () => {
     expect(() => decorator()(42)).toThrow(new TypeError(MISUSE));
-    expect(() => decorator()(undefined, { kind: 'field', name: 'handler' })).toThrow(new TypeError(MISUSE));
+    expect(() => decorator()(undefined, { kind: 'field', name: 'handler' })).toThrow(
+      new TypeError(
+        '@circuitBreaker is a method decorator: it decorates methods and functions, not a field (handler)',
+      ),
+    );
   });
 
   it('circuitBreaker — a function with a null or non-object second argument is refused, not wrapped', () => {
