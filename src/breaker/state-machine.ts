@@ -6,7 +6,7 @@ import { CountWindow } from './count-window.js';
 import { TimeWindow } from './time-window.js';
 import type { Window } from './window.js';
 
-/** The states of a circuit breaker (see the README, "How the breaker decides"). */
+/** The states of a circuit breaker (see docs/breaker.md, "How the breaker decides"). */
 export type StateName = 'closed' | 'open' | 'half-open' | 'isolated' | 'disabled' | 'metrics-only';
 
 /** Why a transition happened. */
