@@ -1,5 +1,5 @@
 // The dashboard in headless Chromium (Debian's package, driven by playwright-core): live state
-// changes, names rendered as text, manual control, and the README screenshot.
+// changes, names rendered as text, manual control, and the screenshots of docs/observability.md.
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
