@@ -1,6 +1,6 @@
 /**
- * Renders benchmark results as text tables (console) or markdown (the README's performance
- * section). As a command, turns a results file written by `run.js --json` into markdown:
+ * Renders benchmark results as text tables (console) or markdown (the tables of
+ * bench/README.md). As a command, turns a results file written by `run.js --json` into markdown:
  *
  *   node bench/table.js results.json [out.md]
  */
@@ -127,7 +127,7 @@ export function renderConsole(results) {
   return lines.join('\n');
 }
 
-/** Markdown for the README's performance section. */
+/** Markdown for the tables of bench/README.md. */
 export function renderMarkdown(results) {
   const out = [
     `Machine: ${machineLine(results.machine)}.`,

@@ -5,7 +5,8 @@
  * and `recommendations` is isolated by hand. Open the printed address to watch it live.
  *
  * In your project the imports read `from 'breakwater'` and `'breakwater/dashboard'`. The test
- * suite runs it (`test/dashboard/example.test.ts`) and takes the README screenshot from it.
+ * suite runs it (`test/dashboard/example.test.ts`) and takes the dashboard screenshot of
+ * docs/observability.md from it.
  */
 import { pathToFileURL } from 'node:url';
 import {

@@ -47,7 +47,7 @@ export interface BreakerStats {
  * A circuit breaker. Closed, calls pass and their outcomes are counted in a rolling window; when
  * a trip rule holds it opens and rejects calls at once with `CircuitOpenError`, without calling
  * the dependency; after `recoveryTimeout` it turns half-open and admits a few probes, whose
- * successes close it and whose failure opens it again. See the README, "How the breaker decides".
+ * successes close it and whose failure opens it again. See docs/breaker.md.
  *
  * @example
  * const breaker = new CircuitBreaker({ name: 'payments', failureThreshold: 5, recoveryTimeout: 30_000 });

@@ -12,7 +12,7 @@ export interface DashboardOptions {
   /**
    * A `redisFleet(...)` whose instances publish summaries (its `summary` option): the page then
    * shows every breaker of every instance, read from Redis at most once a second while a page is
-   * open. See the README, "Fleet view".
+   * open. See docs/fleet.md, "Fleet view".
    */
   readonly fleet?: FleetReader;
   /** Show isolate / reset buttons and accept control requests. Needs `token`. Default `false`. */

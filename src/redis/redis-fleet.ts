@@ -52,7 +52,7 @@ export interface RedisFleetOptions {
   readonly pubsub?: boolean;
   /**
    * Publish a summary of this instance's breakers for the dashboard's fleet view (about once a
-   * second, one script call, bounded in size, expiring). Off unless given. See the README, "Fleet view".
+   * second, one script call, bounded in size, expiring). Off unless given. See docs/fleet.md, "Fleet view".
    */
   readonly summary?: FleetSummaryOptions;
 }

@@ -1,6 +1,6 @@
-// The breaker's call paths (README "States", "Signals and timeouts", DESIGN 11 "Classifiers are
-// synchronous"): the disabled pass-through, the signal handed to the function, and the once-per-
-// option warning of asynchronous classifiers.
+// The breaker's call paths (docs/contract.md §2.4 and the signals sections): the disabled
+// pass-through, the signal handed to the function, and the once-per-
+// option warning of asynchronous classifiers (classifiers are synchronous).
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { PolicyContext } from '../../src/index.js';
 import { caught, deferred, makeBreaker } from './helpers.js';

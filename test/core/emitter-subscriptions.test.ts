@@ -1,6 +1,6 @@
 // Emitter subscriptions and listener reports: each handle removes its own subscription once, the
 // activity flags follow the subscriptions, and a listener's error is reported, never rethrown
-// (README "Events"; DESIGN 11, "Listeners never hurt the caller").
+// (docs/contract.md §9.3, "Listeners never hurt the caller").
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Emitter, reportListenerError } from '../../src/core/events.js';
 

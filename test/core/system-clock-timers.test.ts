@@ -1,5 +1,5 @@
 // The system clock's timers: they fire, they can be cancelled, and only a keep-alive wait holds
-// the process open (README "Testing with a fake clock"; DESIGN: no process kept alive by a timer).
+// the process open (README "Testing with a fake clock"; docs/contract.md §18).
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/index.js';
 

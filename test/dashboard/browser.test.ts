@@ -1,6 +1,6 @@
 // The dashboard in headless Chromium (Debian's package, driven by playwright-core): live state
-// changes, names rendered as text, manual control, and the example page (the README screenshot is
-// written only with UPDATE_SCREENSHOTS=1).
+// changes, names rendered as text, manual control, and the screenshots of docs/observability.md
+// (written only with UPDATE_SCREENSHOTS=1).
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

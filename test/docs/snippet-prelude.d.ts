@@ -73,3 +73,14 @@ declare const tenants: import('breakwater').BreakerRegistry;
 declare const telemetry: import('breakwater').Telemetry;
 declare const resilient: import('breakwater').Policy;
 declare const hopBreaker: import('breakwater').CircuitBreakerOptions;
+declare const dashboard: import('breakwater/dashboard').Dashboard;
+/** A fastify instance, as much of it as mounting the dashboard needs. */
+declare const fastify: {
+  all(
+    path: string,
+    handler: (
+      request: { raw: import('node:http').IncomingMessage },
+      reply: { raw: import('node:http').ServerResponse; hijack(): void },
+    ) => void,
+  ): void;
+};

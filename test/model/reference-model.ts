@@ -535,7 +535,7 @@ export class ReferenceModel {
     return this.fleet.retryAfterMs;
   }
 
-  /** The state that governs the next call (README, "The effective state"). */
+  /** The state that governs the next call (docs/fleet.md, "The effective state"). */
   #effective(): ModelState {
     if (this.state !== 'closed' && this.state !== 'half-open') return this.state;
     return this.#fleetImposes() ?? this.state;

@@ -61,7 +61,7 @@ describe('prometheusMetrics — fleet health', () => {
     );
     setOpen(true);
     const text = await registry.metrics();
-    // The README's alert `breakwater_state{state="open"} == 1` fires for a fleet-wide open circuit.
+    // The alert of docs/observability.md, `breakwater_state{state="open"} == 1`, fires for a fleet-wide open circuit.
     expect(sample(text, 'breakwater_state', { breaker: 'shared', state: 'open' })).toBe(1);
     expect(sample(text, 'breakwater_state', { breaker: 'shared', state: 'closed' })).toBe(0);
     expect(shared.localState).toBe('closed');

@@ -1,4 +1,4 @@
-// Redis outages as an application sees them: a forked process set up exactly as the README's
+// Redis outages as an application sees them: a forked process set up exactly as docs/fleet.md's
 // fleet snippets say keeps serving while redis-server is killed (SIGKILL) and restarted on the
 // same port; and a client that is not connected is reported degraded at once.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -85,7 +85,7 @@ class App {
 const unhandledLines = (text: string): number =>
   text.split('\n').filter((line) => line.includes('Unhandled error event')).length;
 
-describe.skipIf(!hasRedis).each(CLIENTS)('a Redis outage under the README setup (%s)', (kind) => {
+describe.skipIf(!hasRedis).each(CLIENTS)('a Redis outage under the setup of docs/fleet.md (%s)', (kind) => {
   let server: RedisServer;
   beforeAll(async () => {
     ensureBuilt();
