@@ -18,7 +18,7 @@ export type CallOutcome = 'success' | 'failure' | 'timeout' | 'ignored' | 'rejec
 export type CacheResult = 'fresh' | 'stale' | 'miss';
 
 /**
- * What a `queueForLater` did with a request: `queued` (stored after a failure), `dropped` (refused
+ * What a `queueForLater` did with a request: `queued` (stored after a failure), `refused` (turned away
  * at the door, never stored), `replayed` (a replay succeeded), `replay-failed` (a replay failed and
  * the request waits for a later drain), `dead-lettered` (moved to the dead-letter list).
  */
@@ -119,7 +119,7 @@ export type TelemetryEvent =
       readonly kind: string;
       /** What happened to the request. */
       readonly action: QueueAction;
-      /** The stored request's id (absent for `dropped`: it was never stored). */
+      /** The stored request's id (absent for `refused`: it was never stored). */
       readonly id?: string;
     }
   | {
