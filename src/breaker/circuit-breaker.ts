@@ -16,6 +16,7 @@ import { isAbortSignal, signalError } from '../core/validate.js';
 
 /** A point-in-time view of a breaker, from {@link CircuitBreaker.stats}. */
 export interface BreakerStats {
+  /** The breaker's name. */
   readonly name: string;
   /** The effective state, which governs the next call (see {@link CircuitBreaker.state}). */
   readonly state: StateName;
@@ -33,10 +34,15 @@ export interface BreakerStats {
   readonly probesInFlight: number;
   /** What the window holds now. Rates are `0` while it is empty. */
   readonly window: {
+    /** Counted calls: successes, failures, timeouts (a consecutive window: the current failure run). */
     readonly calls: number;
+    /** Counted failures, timeouts included. */
     readonly failures: number;
+    /** Counted calls that took at least `slowCallDuration` ms; `0` without that option. */
     readonly slowCalls: number;
+    /** `failures / calls`, a fraction in 0..1. */
     readonly failureRate: number;
+    /** `slowCalls / calls`, a fraction in 0..1. */
     readonly slowCallRate: number;
   };
   /** Counts since creation, late outcomes included (`reset()` does not clear them). */
@@ -232,6 +238,7 @@ export function isCircuitBreaker(value: unknown): value is CircuitBreaker {
 /** What a breaker shows on a telemetry stream: its name, its stats, and manual control. */
 export interface BreakerSource extends TelemetrySource<BreakerStats> {
   readonly kind: 'breaker';
+  /** The breaker itself, for the dashboard's isolate and reset. */
   readonly breaker: CircuitBreaker;
 }
 

@@ -8,12 +8,19 @@ import type { TransitionReason } from './state-machine.js';
 
 /** Lifetime totals of a breaker. `failures` excludes timeouts, which have their own count. */
 export interface BreakerTotals {
+  /** Calls admitted and started (rejected calls are not among them). */
   calls: number;
+  /** Calls that counted as a success. */
   successes: number;
+  /** Calls that counted as a failure: thrown errors and results `isResultFailure` classified. */
   failures: number;
+  /** Calls that ran past the breaker's `timeout`. */
   timeouts: number;
+  /** Calls not counted: errors `isFailure` declined, and caller aborts. */
   ignored: number;
+  /** Calls refused without running (open, isolated, or half-open with no probe permit free). */
   rejected: number;
+  /** Times the `fallback` option answered instead of an error. */
   fallbacks: number;
 }
 

@@ -10,9 +10,13 @@ import { STATE_NAMES, type StateName } from '../core/states.js';
  * counts are not carried over; a restored half-open circuit starts with no probes in flight.
  */
 export interface BreakerSnapshot {
+  /** The snapshot format; `1` is the only one. */
   readonly version: 1;
+  /** The name of the breaker it was taken from (informative: restoring does not use it). */
   readonly name: string;
+  /** The effective state: a breaker whose fleet is open is saved as open. */
   readonly state: StateName;
+  /** The generation; a restored breaker continues counting from it. */
   readonly generation: number;
   /** Ms the circuit still had to stay open (`open` only). */
   readonly openRemainingMs?: number;

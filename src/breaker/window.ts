@@ -26,6 +26,21 @@ export interface Window {
 
 /** Window configuration as given in the breaker options. */
 export type WindowOptions =
-  | { readonly type: 'time'; readonly duration: number; readonly buckets?: number }
-  | { readonly type: 'count'; readonly size: number }
-  | { readonly type: 'consecutive' };
+  | {
+      /** A rolling time window: the calls of the last `duration` ms. */
+      readonly type: 'time';
+      /** Ms of history the window covers. */
+      readonly duration: number;
+      /** Equal buckets the duration is cut into (1 to 1000); whole buckets age out. Default `10`. */
+      readonly buckets?: number;
+    }
+  | {
+      /** A count window: the last `size` counted calls. */
+      readonly type: 'count';
+      /** Counted calls the window holds (1 to 1,000,000). */
+      readonly size: number;
+    }
+  | {
+      /** Consecutive failures: any counted success empties the window. Rate rules do not apply. */
+      readonly type: 'consecutive';
+    };

@@ -19,7 +19,12 @@ export interface AnsweringPolicy<F = never> {
 }
 
 /** What a policy may answer besides the function's result: `never` for most policies. */
-export type AnswerOf<P> = P extends { readonly answers?: infer F } ? Exclude<F, undefined> : never;
+export type AnswerOf<P> = P extends {
+  /** The policy's type-level marker of what it may answer. */
+  readonly answers?: infer F;
+}
+  ? Exclude<F, undefined>
+  : never;
 
 /** The union of the answers of every policy in `P`. */
 type AnswersOf<P extends readonly unknown[]> = { [K in keyof P]: AnswerOf<P[K]> }[number];

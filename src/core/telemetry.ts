@@ -18,7 +18,7 @@ export type CallOutcome = 'success' | 'failure' | 'timeout' | 'ignored' | 'rejec
 export type CacheResult = 'fresh' | 'stale' | 'miss';
 
 /**
- * What a `queueForLater` did with a request: `queued` (stored after a failure), `dropped` (refused
+ * What a `queueForLater` did with a request: `queued` (stored after a failure), `refused` (turned away
  * at the door, never stored), `replayed` (a replay succeeded), `replay-failed` (a replay failed and
  * the request waits for a later drain), `dead-lettered` (moved to the dead-letter list).
  */
@@ -27,73 +27,125 @@ export type QueueAction = 'queued' | 'refused' | 'replayed' | 'replay-failed' | 
 /** An event on the stream. `policy` is the reporting breaker's or policy's name. */
 export type TelemetryEvent =
   | {
+      /** A breaker call ended (or was rejected without running). */
       readonly type: 'call';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'breaker'`. */
       readonly kind: string;
+      /** How the call ended. */
       readonly outcome: CallOutcome;
       /** NaN for a rejected call (it did not run) and for calls admitted before anyone listened. */
       readonly durationMs: number;
+      /** True when the call took at least the breaker's `slowCallDuration` ms; false without that option. */
       readonly slow: boolean;
     }
   | {
+      /** A breaker's effective state changed. */
       readonly type: 'transition';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'breaker'`. */
       readonly kind: string;
+      /** The state left (a `StateName`). */
       readonly from: string;
+      /** The state entered (a `StateName`). */
       readonly to: string;
+      /** What caused it (a `TransitionReason`: `failure-threshold`, `recovery-timeout`, `isolate`, …). */
       readonly reason: string;
+      /** The breaker's generation after the change (a change the fleet made leaves it as it was). */
       readonly generation: number;
     }
-  | { readonly type: 'fallback'; readonly policy: string; readonly kind: string }
   | {
-      readonly type: 'retry';
+      /** A fallback answered instead of an error (a breaker's `fallback` option or a `fallback` policy). */
+      readonly type: 'fallback';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'breaker'` or `'fallback'`. */
       readonly kind: string;
+    }
+  | {
+      /** A retry policy scheduled a retry. */
+      readonly type: 'retry';
+      /** The reporting breaker's or policy's name. */
+      readonly policy: string;
+      /** What reported it: `'retry'`. */
+      readonly kind: string;
+      /** The attempt that failed (1 for the first call). */
       readonly attempt: number;
+      /** Ms until the next attempt starts. */
       readonly delayMs: number;
     }
   | {
+      /** A bulkhead queued a call, started a queued one, or refused one (queue full or queue timeout). */
       readonly type: 'bulkhead';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'bulkhead'`. */
       readonly kind: string;
+      /** What the bulkhead did with the call. */
       readonly action: 'queued' | 'dequeued' | 'rejected';
+      /** Calls running when the event was reported. */
       readonly running: number;
+      /** Calls waiting in the queue when the event was reported. */
       readonly queued: number;
     }
   | {
       /** A `timeout` policy gave up on a call at its deadline. */
       readonly type: 'timeout';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'timeout'`. */
       readonly kind: string;
+      /** The policy's timeout, in ms. */
       readonly timeoutMs: number;
     }
   | {
       /** One answer of a `staleCache`. */
       readonly type: 'cache';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'staleCache'`. */
       readonly kind: string;
+      /** How the cache answered. */
       readonly result: CacheResult;
     }
   | {
       /** One step of a request through a `queueForLater`. */
       readonly type: 'queue';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'queueForLater'`. */
       readonly kind: string;
+      /** What happened to the request. */
       readonly action: QueueAction;
-      /** The stored request's id (absent for `dropped`: it was never stored). */
+      /** The stored request's id (absent for `refused`: it was never stored). */
       readonly id?: string;
     }
   | {
       /** A breaker's fleet attachment: store health (`degraded` / `restored`) and fleet transitions. */
       readonly type: 'fleet';
+      /** The reporting breaker's or policy's name. */
       readonly policy: string;
+      /** What reported it: `'breaker'`. */
       readonly kind: string;
+      /** The fleet event's kind: `degraded`, `restored`, `transition`, `regression`, `config-mismatch`, … */
       readonly event: string;
+      /** The fleet's state after the event. */
       readonly state: string;
+      /** The fleet's generation after the event; `-1` while unknown. */
       readonly generation: number;
+      /** False while the breaker runs on local state alone (degraded, or its configuration refused). */
       readonly healthy: boolean;
     }
-  | { readonly type: 'registered' | 'unregistered'; readonly policy: string; readonly kind: string };
+  | {
+      /** A source joined the stream (`registered`) or left it (`unregistered`). */
+      readonly type: 'registered' | 'unregistered';
+      /** The source's name. */
+      readonly policy: string;
+      /** What the source is (`'breaker'`, `'retry'`, …). */
+      readonly kind: string;
+    };
 
 /**
  * Something that reports into a stream and can be asked for its current view (a breaker's

@@ -49,7 +49,9 @@ export interface DashboardSnapshot extends ActivitySnapshot {
   readonly matched: number;
   /** The page served (0-based; the last one when the page asked for is past the end). */
   readonly page: number;
+  /** Pages the matching breakers fill (at least 1). */
   readonly pages: number;
+  /** Breakers per page. */
   readonly limit: number;
   /** The query this page answers. */
   readonly query: Pick<BreakerQuery, 'filter' | 'show' | 'sort'>;
@@ -62,7 +64,12 @@ export interface DashboardSnapshot extends ActivitySnapshot {
    * once its summary expired), and the last read's error while reads fail. The breakers are then
    * the fleet's, one row per name, each with `instances` (the breaker on each live instance).
    */
-  readonly fleet?: { readonly instances: readonly FleetInstanceView[]; readonly error: string | null };
+  readonly fleet?: {
+    /** Every instance that published a summary, gone ones included until forgotten. */
+    readonly instances: readonly FleetInstanceView[];
+    /** The last read's error while reads fail (the rows are then the last good read's); `null` otherwise. */
+    readonly error: string | null;
+  };
 }
 
 /** `limit` when a request names none, and the largest accepted. */

@@ -30,15 +30,21 @@ export function isFleetReader(value: unknown): value is FleetReader {
 
 /** One instance in the fleet view. */
 export interface FleetInstanceView {
+  /** The instance's id (its fleet's `instanceId`). */
   readonly id: string;
+  /** Host name and pid by default, or the instance's `summary.label` option. */
   readonly label: string;
   /** `degraded`: some of its fleet breakers are local-only (`fleet.healthy` false). `gone`: its summary expired. */
   readonly status: 'live' | 'degraded' | 'gone';
   /** Ms since its summary was last read (0 while live). */
   readonly goneForMs: number;
+  /** Breakers on the instance. */
   readonly total: number;
+  /** The instance's breakers by class. */
   readonly counts: BreakerCounts;
+  /** Breakers of the instance attached to the fleet. */
   readonly members: number;
+  /** Of those, how many are local-only (`fleet.healthy` false: degraded or refused). */
   readonly degraded: number;
   /** Breakers the instance left out of its summary (its caps). */
   readonly omitted: number;

@@ -30,6 +30,7 @@ import { describeError } from '../core/describe-error.js';
  * and will be replayed (at least once); `replay` gets the same `id` as `context.receipt`.
  */
 export interface QueuedReceipt {
+  /** Always `'queued'`: tells a receipt from the function's own result (see {@link isQueuedReceipt}). */
   readonly status: 'queued';
   /** The receipt id: chosen before the append, stored with the item, handed to `replay`. */
   readonly id: string;
@@ -315,7 +316,10 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   }
 
   /** A policy bound to one payload, for use in `pipeline(...)`. */
-  forPayload(payload: P): AnsweringPolicy<QueuedReceipt> & { readonly answers?: QueuedReceipt } {
+  forPayload(payload: P): AnsweringPolicy<QueuedReceipt> & {
+    /** Type-level marker: calls may resolve with a receipt instead of the function's result. */
+    readonly answers?: QueuedReceipt;
+  } {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     return {

@@ -79,7 +79,12 @@ export class RetryBudget {
   }
 
   /** Calls and retries the rule sees now (calls over ≤ window, retries over ≥ window). */
-  get counts(): { readonly calls: number; readonly retries: number } {
+  get counts(): {
+    /** Calls recorded (first attempts) over at most the last `window` ms. */
+    readonly calls: number;
+    /** Retries taken over at least the last `window` ms. */
+    readonly retries: number;
+  } {
     this.#roll();
     return this.#counts();
   }

@@ -16,9 +16,23 @@ export type GiveUpReason = 'attempts' | 'not-retryable' | 'budget';
 /** Events of a {@link RetryPolicy}. */
 export interface RetryEvents {
   /** A retry is scheduled: attempt `attempt` failed with `error`; the next starts in `delayMs`. */
-  retry: { readonly attempt: number; readonly delayMs: number; readonly error: unknown };
+  retry: {
+    /** The attempt that failed (1 for the first call). */
+    readonly attempt: number;
+    /** Ms until the next attempt starts (`0`: at once). */
+    readonly delayMs: number;
+    /** What the failed attempt threw. */
+    readonly error: unknown;
+  };
   /** The last error is passed to the caller after `attempts` attempts. Not emitted for caller aborts. */
-  giveUp: { readonly attempts: number; readonly reason: GiveUpReason; readonly error: unknown };
+  giveUp: {
+    /** Attempts made in all, the first call included. */
+    readonly attempts: number;
+    /** Why no retry followed: attempts used up, an error not to retry, or the budget refused. */
+    readonly reason: GiveUpReason;
+    /** The last attempt's error, passed to the caller. */
+    readonly error: unknown;
+  };
 }
 
 /** Options of {@link retry}. */

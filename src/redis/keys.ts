@@ -10,12 +10,17 @@ export const SCHEMA_VERSION = 'v1';
 
 /** The keys and channel of one breaker. */
 export interface FleetKeys {
+  /** The state hash: state, generation, open period and owning configuration (`:s`). */
   readonly state: string;
+  /** The window hash: calls, failures and slow calls per time bucket (`:w`). */
   readonly window: string;
+  /** The reporters hash: instances that reported failures or slow calls, by bucket (`:i`). */
   readonly reporters: string;
+  /** The probe leases of half-open, a zset scored by expiry (`:p`). */
   readonly leases: string;
   /** The configurations of the instances seen recently (a zset of expiries). */
   readonly configs: string;
+  /** The pub/sub channel of transition hints (`:ev`). */
   readonly channel: string;
   /** The hash tag, braces included. */
   readonly tag: string;

@@ -45,7 +45,12 @@ export interface RedisFleetOptions {
   /** Distinct instances that must have reported failures in the window before the fleet opens. Default `2`. */
   readonly minReporters?: number;
   /** The fleet's time window. Default: the breaker's own time window, else 10 s in 10 buckets. */
-  readonly window?: { readonly duration: number; readonly buckets?: number };
+  readonly window?: {
+    /** Ms of history the window covers. */
+    readonly duration: number;
+    /** Equal buckets the duration is cut into (1 to 1000). Default `10`. */
+    readonly buckets?: number;
+  };
   /** TTL of the state key, refreshed on every write. Default `max(4 × longest open period, 2 × window, 10 min)`. */
   readonly stateTtlMs?: number;
   /** Listen for transition hints (pub/sub). Without them, instances converge by flush and sync replies. Default `true`. */

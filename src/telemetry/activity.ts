@@ -48,10 +48,15 @@ export interface ActivityOptions {
 export interface TransitionRecord {
   /** Clock time (ms) of the transition. */
   readonly at: number;
+  /** The breaker's name. */
   readonly breaker: string;
+  /** The state left. */
   readonly from: string;
+  /** The state entered. */
   readonly to: string;
+  /** What caused it (a `TransitionReason`). */
   readonly reason: string;
+  /** The breaker's generation after the transition. */
   readonly generation: number;
 }
 
@@ -62,8 +67,11 @@ export interface TransitionRecord {
 export interface PriorState {
   /** Clock time (ms) the breaker entered the state (`now - timeInStateMs`). */
   readonly at: number;
+  /** The breaker's name. */
   readonly breaker: string;
+  /** The state it is in. */
   readonly state: string;
+  /** The breaker's generation (`stats.generation`). */
   readonly generation: number;
 }
 

@@ -27,7 +27,9 @@ export type SortKey = (typeof SORT)[number];
 export interface BreakerQuery {
   /** Case-insensitive substring of the name, or the start of a state (`open`, `half`). Empty: every breaker. */
   readonly filter: string;
+  /** Which class of breakers to list (`trouble`: every class but `healthy`). Default `all`. */
   readonly show: ShowFilter;
+  /** The order of the rows. Default `severity`. */
   readonly sort: SortKey;
   /** 0-based page number. */
   readonly page: number;
@@ -37,11 +39,15 @@ export interface BreakerQuery {
 
 /** How many breakers fall in each class (a breaker in several states' classes counts once per state). */
 export interface BreakerCounts {
+  /** Every breaker. */
   readonly total: number;
   /** Open, isolated, half-open, failing or slow. */
   readonly trouble: number;
+  /** Open. */
   readonly open: number;
+  /** Half-open. */
   readonly 'half-open': number;
+  /** Isolated by an operator. */
   readonly isolated: number;
   /** Closed (or disabled, metrics-only) with failures in its window. */
   readonly failing: number;

@@ -26,6 +26,7 @@ export interface FleetOfBreaker {
 
 /** One breaker of one instance, as published. */
 export interface SummaryRow {
+  /** The breaker's name, cut to 200 characters. */
   readonly name: string;
   /** The effective state (`stats.state`). */
   readonly state: BreakerStats['state'];
@@ -35,13 +36,19 @@ export interface SummaryRow {
   readonly fleetState: FleetState | undefined;
   /** `breaker.fleet.healthy`; `undefined` for a breaker without a fleet. */
   readonly healthy: boolean | undefined;
+  /** The breaker's own generation (`stats.generation`). */
   readonly generation: number;
+  /** Ms since the effective state began (`stats.timeInStateMs`). */
   readonly timeInStateMs: number;
   /** `Infinity` while isolated. */
   readonly retryAfterMs: number;
+  /** Counted calls in the breaker's window (`stats.window.calls`). */
   readonly calls: number;
+  /** Counted failures in the window, timeouts included (`stats.window.failures`). */
   readonly failures: number;
+  /** Slow calls in the window (`stats.window.slowCalls`). */
   readonly slowCalls: number;
+  /** Calls running when the summary was made (`stats.inFlight`). */
   readonly inFlight: number;
 }
 
@@ -208,6 +215,8 @@ export function decodeSummary(text: string): InstanceSummary | undefined {
 
 /** One instance's published summary as read back (`undefined` when it could not be decoded). */
 export interface PublishedInstance {
+  /** The instance's id (its fleet's `instanceId`). */
   readonly id: string;
+  /** What it published; `undefined` when the summary expired or could not be decoded. */
   readonly summary: InstanceSummary | undefined;
 }

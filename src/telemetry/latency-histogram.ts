@@ -28,10 +28,15 @@ function upperBound(bucket: number): number {
 
 /** Percentiles in ms; `null` when no call was timed in the window. */
 export interface Percentiles {
+  /** Timed calls the percentiles cover. */
   readonly count: number;
+  /** Median duration, in ms (at most 19 % above the true value). */
   readonly p50: number | null;
+  /** 90th percentile duration, in ms. */
   readonly p90: number | null;
+  /** 99th percentile duration, in ms. */
   readonly p99: number | null;
+  /** Longest duration, in ms (exact). */
   readonly max: number | null;
 }
 

@@ -3,7 +3,12 @@ import type { Disposable } from '../core/events.js';
 
 /** One recorded event: its name and payload. */
 export type RecordedEvent = {
-  [K in keyof BreakerEvents]: { readonly type: K; readonly event: BreakerEvents[K] };
+  [K in keyof BreakerEvents]: {
+    /** The event's name (`stateChange`, `success`, …). */
+    readonly type: K;
+    /** The event's payload. */
+    readonly event: BreakerEvents[K];
+  };
 }[keyof BreakerEvents];
 
 const EVENT_NAMES: readonly (keyof BreakerEvents)[] = [
@@ -25,6 +30,7 @@ const EVENT_NAMES: readonly (keyof BreakerEvents)[] = [
  * expect(recorder.transitions()).toEqual(['closed->open', 'open->half-open']);
  */
 export class EventRecorder implements Disposable {
+  /** Every event recorded so far, oldest first (fleet events are not recorded). */
   readonly events: RecordedEvent[] = [];
   readonly #subscriptions: Disposable[];
 
