@@ -150,7 +150,10 @@ function ioredisAdapter(client: AnyClient): RedisAdapter {
     ready: () => client.status === 'ready',
     onReady: (listener) => listen(client, 'ready', listener),
     subscriber() {
-      const sub = call(client, 'duplicate') as AnyClient;
+      // ioredis re-subscribes on its own after a reconnection, without handling the command's
+      // rejection: a connection lost right after `ready` then ends in an unhandled rejection
+      // ("Stream isn't writeable"). This connection re-subscribes itself, on every `ready`, below.
+      const sub = call(client, 'duplicate', { autoResubscribe: false }) as AnyClient;
       const handlers = new Map<string, (message: string) => void>();
       const ready: (() => void)[] = [];
       const errors = errorRelay();
