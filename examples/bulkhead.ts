@@ -3,8 +3,7 @@
  * Run: npx unrun examples/bulkhead.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isBulkheadFullError } from '../src/index.js';
-import { bulkhead } from '../src/policies/index.js';
+import { bulkhead, isBulkheadFullError } from 'breakwater';
 import { isMain } from './is-main.js';
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {

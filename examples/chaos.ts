@@ -2,15 +2,14 @@
  * Chaos engineering with breakwater/chaos: inject failures into your own dependency and verify
  * that your circuit opens, fails fast, and closes again once the dependency heals.
  *
- * In your project the imports read `from 'breakwater'`, `'breakwater/chaos'` and
- * `'breakwater/testing'`. The test suite runs it (`test/chaos/example.test.ts`); in your project it
- * belongs in a test of its own.
+ * The test suite runs it (`test/chaos/example.test.ts`); in your project it belongs in a test of
+ * its own.
  */
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { CircuitBreaker, isCircuitOpenError } from '../src/index.js';
-import { fault, seededRandom } from '../src/chaos/index.js';
-import { EventRecorder, FakeClock } from '../src/testing/index.js';
+import { CircuitBreaker, isCircuitOpenError } from 'breakwater';
+import { fault, seededRandom } from 'breakwater/chaos';
+import { EventRecorder, FakeClock } from 'breakwater/testing';
 
 /** Your dependency: here a price lookup that counts how often it is really reached. */
 function makePriceService(): { getPrice: (sku: string) => Promise<number>; calls: () => number } {

@@ -4,20 +4,12 @@
  * `search` turns slow and times out for a while, `email` fails now and then without tripping,
  * and `recommendations` is isolated by hand. Open the printed address to watch it live.
  *
- * In your project the imports read `from 'breakwater'` and `'breakwater/dashboard'`. The test
- * suite runs it (`test/dashboard/example.test.ts`) and takes the dashboard screenshot of
+ * The test suite runs it (`test/dashboard/example.test.ts`) and takes the dashboard screenshot of
  * docs/observability.md from it.
  */
 import { pathToFileURL } from 'node:url';
-import {
-  CircuitBreaker,
-  type Clock,
-  type Random,
-  Telemetry,
-  seededRandom,
-  systemClock,
-} from '../src/index.js';
-import { createDashboard, type Dashboard } from '../src/dashboard/index.js';
+import { CircuitBreaker, type Clock, type Random, seededRandom, systemClock, Telemetry } from 'breakwater';
+import { createDashboard, type Dashboard } from 'breakwater/dashboard';
 
 /** Options of {@link main}. */
 export interface ExampleOptions {

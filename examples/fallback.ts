@@ -2,8 +2,7 @@
  * A fallback: a degraded answer when the recommendations service fails or its circuit is open.
  * Run: npx unrun examples/fallback.ts
  */
-import { CircuitBreaker, isCircuitOpenError } from '../src/index.js';
-import { fallback, pipeline } from '../src/policies/index.js';
+import { CircuitBreaker, fallback, isCircuitOpenError, pipeline } from 'breakwater';
 import { isMain } from './is-main.js';
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {

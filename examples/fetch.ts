@@ -4,14 +4,12 @@
  * An inventory service starts failing with 503 and `Retry-After: 30`; after three failures its
  * circuit opens and further calls fail fast without reaching it, for the 30 s it asked for. A
  * catalog service on another origin is unaffected, and a 404 is an answer, not a failure.
- *
- * In an application: `import { createFetch } from 'breakwater/fetch'`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { isCircuitOpenError } from '../src/index.js';
-import { createFetch } from '../src/fetch/index.js';
+import { isCircuitOpenError } from 'breakwater';
+import { createFetch } from 'breakwater/fetch';
 
 async function serve(
   handler: Parameters<typeof createServer>[1],

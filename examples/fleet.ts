@@ -6,16 +6,14 @@
  * fleet counts them together in Redis and opens for everyone; after the open period exactly one
  * instance at a time probes the API. Run with a Redis at REDIS_URL (default
  * redis://127.0.0.1:6379).
- *
- * In an application: `import { redisFleet } from 'breakwater/redis'`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { CircuitBreaker, isCircuitOpenError } from '../src/index.js';
-import { redisFleet } from '../src/redis/index.js';
+import { CircuitBreaker, isCircuitOpenError } from 'breakwater';
+import { redisFleet } from 'breakwater/redis';
 
 /** Runs the example; returns what happened, for the tests. */
 export async function main(

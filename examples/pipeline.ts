@@ -4,8 +4,7 @@
  * Run: npx unrun examples/pipeline.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CircuitBreaker } from '../src/index.js';
-import { constant, fallback, pipeline, protect, retry, timeout } from '../src/policies/index.js';
+import { CircuitBreaker, constant, fallback, pipeline, protect, retry, timeout } from 'breakwater';
 import { isMain } from './is-main.js';
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {

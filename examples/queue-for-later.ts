@@ -3,8 +3,7 @@
  * Run: npx unrun examples/queue-for-later.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CircuitBreaker } from '../src/index.js';
-import { isQueuedReceipt, queueForLater } from '../src/policies/index.js';
+import { CircuitBreaker, isQueuedReceipt, queueForLater } from 'breakwater';
 import { isMain } from './is-main.js';
 
 interface Mail {

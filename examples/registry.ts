@@ -4,15 +4,12 @@
  * Each tenant's backend gets its own breaker, so one failing tenant does not cut off the others.
  * The registry holds at most `maxBreakers` breakers: a new tenant evicts the least recently used
  * closed one, never an open one (that would forget the outage); idle breakers leave by themselves.
- *
- * In an application: `import { BreakerRegistry } from 'breakwater'`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { isCircuitOpenError } from '../src/index.js';
-import { BreakerRegistry } from '../src/registry/index.js';
+import { BreakerRegistry, isCircuitOpenError } from 'breakwater';
 
 /** Runs the example; returns what happened, for the tests. */
 export async function main(log: (line: string) => void = console.log) {

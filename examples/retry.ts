@@ -2,7 +2,7 @@
  * Retry with exponential backoff, full jitter and a retry budget.
  * Run: npx unrun examples/retry.ts
  */
-import { exponential, retry } from '../src/policies/index.js';
+import { exponential, retry } from 'breakwater';
 import { isMain } from './is-main.js';
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {

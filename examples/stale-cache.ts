@@ -2,7 +2,7 @@
  * A stale cache: the last good price for the same product while the pricing service is down.
  * Run: npx unrun examples/stale-cache.ts
  */
-import { staleCache } from '../src/policies/index.js';
+import { staleCache } from 'breakwater';
 import { isMain } from './is-main.js';
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {

@@ -3,8 +3,7 @@
  * Run: npx unrun examples/timeout.ts
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isCallTimeoutError } from '../src/index.js';
-import { timeout } from '../src/policies/index.js';
+import { isCallTimeoutError, timeout } from 'breakwater';
 import { isMain } from './is-main.js';
 
 export async function main(log: (line: string) => void = console.log): Promise<void> {

@@ -97,7 +97,12 @@ export class CircuitBreaker implements Policy {
         new TypeError(`breaker "${this.name}": execute(fn) needs a function (got ${typeof fn})`),
       );
     }
-    const signal = options?.signal;
+    let signal: unknown;
+    try {
+      signal = options?.signal; // a throwing getter or proxy rejects the call, like any other bad argument
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (signal !== undefined && !isAbortSignal(signal)) {
       return Promise.reject(signalError(`breaker "${this.name}": execute(fn, { signal })`, signal));
     }

@@ -100,7 +100,12 @@ export abstract class ChaosPolicy implements Policy {
     if (typeof fn !== 'function') {
       return Promise.reject(new TypeError(`${this.#name}: execute(fn) needs a function (got ${typeof fn})`));
     }
-    const signal = options?.signal;
+    let signal: unknown;
+    try {
+      signal = options?.signal; // a throwing getter or proxy rejects the call, like any other bad argument
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (signal !== undefined && !isAbortSignal(signal)) {
       return Promise.reject(signalError(`${this.#name}: execute(fn, { signal })`, signal));
     }

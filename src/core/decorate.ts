@@ -31,9 +31,9 @@ export function threeFormDecorator(
       }
       return guard(target as AnyFunction, String(ctx.name));
     }
+    // Legacy form: the target is the prototype (an instance method) or the class (a static one).
     if (
-      typeof target === 'object' &&
-      target !== null &&
+      ((typeof target === 'object' && target !== null) || typeof target === 'function') &&
       (typeof context === 'string' || typeof context === 'symbol') &&
       typeof descriptor?.value === 'function'
     ) {

@@ -102,7 +102,12 @@ class ComposedPolicy implements Pipeline<unknown> {
     if (typeof fn !== 'function') {
       return Promise.reject(new TypeError(`pipeline "${this.name}": execute(fn) needs a function`));
     }
-    const signal = options?.signal;
+    let signal: unknown;
+    try {
+      signal = options?.signal; // a throwing getter or proxy rejects the call, like any other bad argument
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (signal !== undefined && !isAbortSignal(signal)) {
       return Promise.reject(signalError(`pipeline "${this.name}": execute(fn, { signal })`, signal));
     }

@@ -11,7 +11,7 @@
 import type { BreakerStats } from '../index.js';
 import { type PriorState, priorStateOf } from '../telemetry/activity.js';
 import { type BreakerCounts, type SortKey, countBreakers, sortBreakers } from '../telemetry/breaker-query.js';
-import { describeError } from '../core/describe-error.js';
+import { describeError, processWarning } from '../core/warn.js';
 
 /** Something that can report a breaker's stats. */
 export interface StatsSource {
@@ -114,12 +114,15 @@ export class BreakerScanner {
         try {
           callback(table);
         } catch (error) {
-          process.emitWarning(`breakwater dashboard: ${describeError(error)}`, {
-            type: 'BreakwaterDashboardWarning',
-          });
+          dashboardWarning(error);
         }
       }
     };
     step();
   }
+}
+
+/** Reports a dashboard problem that must not stop the dashboard, as a `BreakwaterDashboardWarning`. */
+export function dashboardWarning(error: unknown): void {
+  processWarning(`breakwater dashboard: ${describeError(error)}`, 'BreakwaterDashboardWarning');
 }

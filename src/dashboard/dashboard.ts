@@ -28,13 +28,12 @@ import {
   queryKey,
   selectPage,
 } from '../telemetry/breaker-query.js';
-import { BreakerScanner, type BreakerTable } from './breaker-scan.js';
+import { BreakerScanner, type BreakerTable, dashboardWarning } from './breaker-scan.js';
 import { type ControlAction, handleControl, sendJson, tokenDigest } from './control.js';
 import { type DashboardOptions, validateDashboardOptions } from './dashboard-options.js';
 import { type FleetInstanceView, FleetSource, FleetTable } from './fleet-source.js';
 import { renderPage } from './page.js';
 import { SseHub, type SseStats } from './sse-hub.js';
-import { describeError } from '../core/describe-error.js';
 
 /**
  * What the page receives (each SSE `snapshot` event) and `/api/breakers` answers, as JSON
@@ -206,10 +205,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     } catch (error) {
       if (!res.headersSent) sendJson(res, 500, { error: 'dashboard error' });
       else res.destroy();
-      const proc = (globalThis as { process?: { emitWarning?: (w: string, o: object) => void } }).process;
-      proc?.emitWarning?.(`breakwater dashboard: ${describeError(error)}`, {
-        type: 'BreakwaterDashboardWarning',
-      });
+      dashboardWarning(error);
     }
   };
 

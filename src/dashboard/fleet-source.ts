@@ -11,7 +11,7 @@ import type { FleetState } from '../index.js';
 import type { PublishedInstance } from '../telemetry/fleet-summary.js';
 import type { InstanceSummary, SummaryRow } from '../telemetry/fleet-summary.js';
 import type { BreakerCounts } from '../telemetry/breaker-query.js';
-import { BreakerTable } from './breaker-scan.js';
+import { BreakerTable, dashboardWarning } from './breaker-scan.js';
 
 /** What the dashboard needs of a fleet: a `RedisFleet` from `breakwater/redis`. */
 export interface FleetReader {
@@ -165,9 +165,7 @@ export class FleetSource {
           try {
             callback(table);
           } catch (error) {
-            process.emitWarning(`breakwater dashboard: ${String(error)}`, {
-              type: 'BreakwaterDashboardWarning',
-            });
+            dashboardWarning(error);
           }
         }
       });

@@ -214,7 +214,10 @@ export const PAGE_SCRIPT = String.raw`
     if (b.localState !== undefined && b.localState !== b.state) meta += ' \u00b7 fleet-wide (local: ' + b.localState + ')';
     c.meta.textContent = meta;
     if (b.instances) {
-      c.meta.textContent = b.state + ' on ' + plural(b.instances.length, 'instance') + ' \u00b7 generation ' + b.generation;
+      // The row's state is the most severe one; say on how many of the instances it holds.
+      var inState = b.instances.filter(function (i) { return i.state === b.state; }).length;
+      var where = inState === b.instances.length ? plural(inState, 'instance') : inState + ' of ' + plural(b.instances.length, 'instance');
+      c.meta.textContent = b.state + ' on ' + where + ' \u00b7 generation ' + b.generation;
       updateInstances(c, b);
     }
     c.calls.textContent = String(b.window.calls);

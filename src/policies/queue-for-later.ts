@@ -268,7 +268,7 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
   async execute<T>(fn: Protected<T>, options: QueueExecuteOptions<P>): Promise<T | QueuedReceipt> {
     if (typeof fn !== 'function')
       throw new TypeError(`queueForLater "${this.name}": execute(fn) needs a function`);
-    if (typeof options !== 'object' || !('payload' in options))
+    if (typeof options !== 'object' || (options as object | null) === null || !('payload' in options))
       throw new TypeError(`queueForLater "${this.name}": execute(fn, { payload }) needs a payload`);
     if (options.receipt !== undefined && (typeof options.receipt !== 'string' || options.receipt === ''))
       throw new TypeError(
@@ -323,8 +323,15 @@ export class QueueForLater<P, A extends unknown[] = unknown[]> implements Dispos
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     return {
-      execute: <T>(fn: Protected<T>, options?: ExecuteOptions) =>
-        self.execute(fn, { payload, signal: options?.signal }),
+      execute: <T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T | QueuedReceipt> => {
+        let signal: AbortSignal | undefined;
+        try {
+          signal = options?.signal; // a throwing getter or proxy rejects the call
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return self.execute(fn, { payload, signal });
+      },
       wrap: <B extends unknown[], R>(fn: (...args: B) => R | PromiseLike<R>) =>
         function (this: unknown, ...args: B): Promise<Awaited<R> | QueuedReceipt> {
           return self.execute(() => fn.apply(this, args), { payload }) as Promise<Awaited<R> | QueuedReceipt>;

@@ -150,8 +150,15 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     return {
-      execute: <T>(fn: Protected<T>, options?: ExecuteOptions) =>
-        self.execute(fn, { key, signal: options?.signal }),
+      execute: <T>(fn: Protected<T>, options?: ExecuteOptions) => {
+        let signal: AbortSignal | undefined;
+        try {
+          signal = options?.signal; // a throwing getter or proxy rejects the call
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return self.execute(fn, { key, signal });
+      },
       wrap: <B extends unknown[], R>(fn: (...args: B) => R | PromiseLike<R>) =>
         function (this: unknown, ...args: B): Promise<Awaited<R>> {
           return self.execute(() => fn.apply(this, args), { key }) as Promise<Awaited<R>>;

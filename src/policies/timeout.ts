@@ -69,7 +69,12 @@ export class TimeoutPolicy implements Policy {
     if (typeof fn !== 'function') {
       return Promise.reject(new TypeError(`timeout "${this.name}": execute(fn) needs a function`));
     }
-    const caller = options?.signal;
+    let caller: unknown;
+    try {
+      caller = options?.signal; // a throwing getter or proxy rejects the call, like any other bad argument
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (caller !== undefined && !isAbortSignal(caller)) {
       return Promise.reject(signalError(`timeout "${this.name}": execute(fn, { signal })`, caller));
     }

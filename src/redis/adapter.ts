@@ -5,6 +5,8 @@
  * subscriber connection is made from it (`duplicate()`), and only that one is closed by us.
  */
 
+import { processWarning } from '../core/warn.js';
+
 /** A dedicated pub/sub connection. Subscriptions survive reconnects. */
 export interface RedisSubscriber {
   /** Subscribes `channel`; `onMessage` gets each message's text. */
@@ -48,8 +50,9 @@ function isNoScript(error: unknown): boolean {
   return message.startsWith('NOSCRIPT');
 }
 
-function warn(message: string): void {
-  process.emitWarning(`breakwater/redis: ${message}`, { type: 'BreakwaterFleetWarning' });
+/** Reports a fleet problem that must not change a call's outcome, as a `BreakwaterFleetWarning`. */
+export function fleetWarning(message: string): void {
+  processWarning(`breakwater/redis: ${message}`, 'BreakwaterFleetWarning');
 }
 
 const unwarned = new WeakSet<object>();
@@ -65,7 +68,7 @@ export function warnIfNoErrorListener(client: unknown): void {
   if (isAdapter(c) || typeof c.listenerCount !== 'function') return;
   if ((call(c, 'listenerCount', 'error') as number) > 0) return;
   unwarned.add(client);
-  warn(
+  fleetWarning(
     "the Redis client has no 'error' listener: when Redis goes away, node-redis throws the error (the process exits) and ioredis logs every failed reconnection. Add client.on('error', ...) before Redis can fail; the fleet itself runs local-only while Redis is down",
   );
 }
@@ -129,7 +132,7 @@ function ioredisAdapter(client: AnyClient): RedisAdapter {
     maxRetriesPerRequest?: number | null;
   };
   if (options.enableOfflineQueue !== false || options.maxRetriesPerRequest !== 0) {
-    warn(
+    fleetWarning(
       'the ioredis client queues commands while disconnected; fleet calls still have deadlines, but create it with { enableOfflineQueue: false, maxRetriesPerRequest: 0 } so stale commands do not pile up',
     );
   }
@@ -147,7 +150,10 @@ function ioredisAdapter(client: AnyClient): RedisAdapter {
     ready: () => client.status === 'ready',
     onReady: (listener) => listen(client, 'ready', listener),
     subscriber() {
-      const sub = call(client, 'duplicate') as AnyClient;
+      // ioredis re-subscribes on its own after a reconnection, without handling the command's
+      // rejection: a connection lost right after `ready` then ends in an unhandled rejection
+      // ("Stream isn't writeable"). This connection re-subscribes itself, on every `ready`, below.
+      const sub = call(client, 'duplicate', { autoResubscribe: false }) as AnyClient;
       const handlers = new Map<string, (message: string) => void>();
       const ready: (() => void)[] = [];
       const errors = errorRelay();
@@ -188,7 +194,7 @@ function ioredisAdapter(client: AnyClient): RedisAdapter {
 function nodeRedisAdapter(client: AnyClient): RedisAdapter {
   const options = (client.options ?? {}) as { disableOfflineQueue?: boolean };
   if (options.disableOfflineQueue !== true) {
-    warn(
+    fleetWarning(
       'the node-redis client queues commands while disconnected; fleet calls still have deadlines, but create it with { disableOfflineQueue: true } so stale commands do not pile up',
     );
   }

@@ -14,7 +14,7 @@ import {
   type FleetState,
 } from '../breaker/fleet.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { RedisAdapter } from './adapter.js';
+import { fleetWarning, type RedisAdapter } from './adapter.js';
 import {
   type FleetOp,
   type FleetReply,
@@ -286,9 +286,7 @@ export class RedisFleetMember implements FleetMember {
           this.#apply(reply, false);
         } catch (error) {
           // A bug here must not turn into a failed call or an unhandled rejection.
-          process.emitWarning(`breakwater/redis: applying a fleet reply failed: ${describeError(error)}`, {
-            type: 'BreakwaterFleetWarning',
-          });
+          fleetWarning(`applying a fleet reply failed: ${describeError(error)}`);
           return undefined;
         }
         return reply;

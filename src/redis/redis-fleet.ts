@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { Fleet, FleetHost, FleetMember, FleetSettings, FleetState } from '../breaker/fleet.js';
 import { MAX_TIMER_MS, systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
-import { type RedisAdapter, type RedisSubscriber, toAdapter, warnIfNoErrorListener } from './adapter.js';
+import {
+  fleetWarning,
+  type RedisAdapter,
+  type RedisSubscriber,
+  toAdapter,
+  warnIfNoErrorListener,
+} from './adapter.js';
 import { type FleetRule, FleetScript } from './fleet-script.js';
 import { fleetKeys } from './keys.js';
 import { type MemberSettings, RedisFleetMember } from './member.js';
@@ -250,9 +256,8 @@ export function redisFleet(options: RedisFleetOptions): RedisFleet {
     if (pending === undefined) return;
     subscriberError = undefined;
     if (ok) {
-      process.emitWarning(
-        `breakwater/redis: the fleet's subscriber connection failed (${errorText(pending.error)}); transition hints pause until it reconnects, the state still arrives with every reply and sync`,
-        { type: 'BreakwaterFleetWarning' },
+      fleetWarning(
+        `the fleet's subscriber connection failed (${errorText(pending.error)}); transition hints pause until it reconnects, the state still arrives with every reply and sync`,
       );
     }
   };

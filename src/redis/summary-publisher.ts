@@ -18,7 +18,8 @@ import { systemClock } from '../core/clock.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
 import { breakerStats, isTelemetry } from '../telemetry/sources.js';
-import type { RedisAdapter } from './adapter.js';
+import { describeError } from '../core/describe-error.js';
+import { fleetWarning, type RedisAdapter } from './adapter.js';
 import { withDeadline } from './fleet-script.js';
 import {
   type FleetOfBreaker,
@@ -170,9 +171,7 @@ export class SummaryPublisher {
     try {
       text = this.encode();
     } catch (error) {
-      process.emitWarning(`breakwater/redis: encoding the fleet summary failed: ${String(error)}`, {
-        type: 'BreakwaterFleetWarning',
-      });
+      fleetWarning(`encoding the fleet summary failed: ${describeError(error)}`);
       return;
     }
     this.#busy = true;

@@ -25,6 +25,21 @@ describe('execute — signal argument', () => {
     }
   }
 
+  it('execute — options whose signal getter throws reject with that error; nothing runs, nothing counted', async () => {
+    const { breaker } = makeBreaker();
+    const boom = new Error('getter');
+    const options = {
+      get signal(): AbortSignal {
+        throw boom;
+      },
+    };
+    const fn = vi.fn(ok(1));
+    expect(await caught(noSyncThrow(() => breaker.execute(fn, options)))).toBe(boom);
+    expect(fn).not.toHaveBeenCalled();
+    expect(breaker.stats.inFlight).toBe(0);
+    expect(breaker.stats.totals.calls).toBe(0);
+  });
+
   it('execute — { signal: undefined } and {} mean no signal', async () => {
     const { breaker } = makeBreaker();
     await expect(breaker.execute(ok(1), { signal: undefined })).resolves.toBe(1);

@@ -52,6 +52,21 @@ describe('circuitBreaker — targets it accepts', () => {
     expect(descriptor.value).not.toBe(result.value); // the caller's descriptor is not changed
   });
 
+  it('circuitBreaker — a legacy decorator of a static method (the class is the target) guards it', async () => {
+    class Prices {
+      static rate = 2;
+      static quote(this: typeof Prices, x: number): Promise<number> {
+        return Promise.resolve(x * this.rate);
+      }
+      readonly kind = 'prices';
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(Prices, 'quote')!;
+    const result = decorator()(Prices, 'quote', descriptor) as PropertyDescriptor;
+    Object.defineProperty(Prices, 'quote', result);
+    expect(breakerOf(result.value)?.name).toBe('quote');
+    await expect(Prices.quote(21)).resolves.toBe(42);
+  });
+
   it('circuitBreaker — the wrapper keeps the function’s name as an ordinary, configurable name', () => {
     function loadProfile(): number {
       return 1;

@@ -197,6 +197,13 @@ describe.skipIf(!hasRedis || !browserTool.found)('dashboard — fleet view acros
         expect.stringMatching(/^worker-b open · local: closed · fleet: open · /),
         expect.stringMatching(/^worker-c closed · fleet: .* · local-only · /),
       ]);
+    // The row's state is the most severe; the line says on how many instances it holds.
+    await expect
+      .poll(() => card('payments').locator('.meta').textContent())
+      .toMatch(/^open on 2 of 3 instances · generation \d+$/);
+    await expect
+      .poll(() => card('inventory').locator('.meta').textContent())
+      .toMatch(/^closed on 3 instances · /);
     await expect
       .poll(() => card('cache-b').locator('.on-instance').allTextContents())
       .toEqual([expect.stringMatching(/^worker-b open · /)]);

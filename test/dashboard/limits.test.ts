@@ -1,6 +1,7 @@
 // The dashboard at scale and against hostile clients: paging, the Host allow-list, the read
 // token, the per-address stream cap, and bounded history for many short-lived names.
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker, Telemetry } from '../../src/index.js';
 import { createDashboard, type DashboardOptions, type DashboardSnapshot } from '../../src/dashboard/index.js';
@@ -52,6 +53,18 @@ function get(
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Sends `text` as it is over a new TCP connection and answers everything the server wrote back. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (reply += chunk));
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
   });
 }
 
@@ -156,12 +169,28 @@ describe('createDashboard — hostile clients', () => {
       `dash.example.com:${port}`,
     ])
       expect((await get(`${url}api/breakers`, { host })).status, host).toBe(200);
-    for (const host of [`evil.example:${port}`, 'attacker.localhost.evil', `127.0.0.1.nip.io:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      'attacker.localhost.evil',
+      `127.0.0.1.nip.io:${port}`,
+      `:${port}`,
+    ]) {
       for (const path of ['', 'events', 'api/breakers']) {
         const res = await get(`${url}${path}`, { host });
         expect(res.status, `${host} /${path}`).toBe(421);
         expect(res.body).not.toContain('breakers":');
       }
+    }
+  });
+
+  it('handler — a request with an empty Host header or none (HTTP/1.0) is refused, not served', async () => {
+    const { url } = await setup();
+    const { port } = new URL(url);
+    for (const head of ['GET /api/breakers HTTP/1.1\r\nHost:\r\n', 'GET /api/breakers HTTP/1.0\r\n']) {
+      const reply = await rawRequest(Number(port), `${head}Connection: close\r\n\r\n`);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(reply)?.[1]);
+      expect([400, 421], JSON.stringify(head)).toContain(status);
+      expect(reply).not.toContain('breakers":');
     }
   });
 

@@ -85,7 +85,13 @@ describe('breakwater demo (end to end)', () => {
     const p = report.runs.protected;
     expect(answered(p)).toBeGreaterThan(answered(u) + 0.2);
     expect(worst(p, (ph) => ph.p99Ms)).toBeLessThan(worst(u, (ph) => ph.p99Ms));
-    expect(worst(p, (ph) => ph.peakInFlight.A)).toBeLessThan(worst(u, (ph) => ph.peakInFlight.A) / 2);
+    // Pile-up at A. While the database is only slow, calls pile up until the slow-call rule opens
+    // the circuit, and on a loaded machine that takes longer: a loose bound over both fault phases
+    // (measured 40 of 113 at a load average of 10, once 57 of 101). Once it hangs the breakers are
+    // open: a tight bound there (measured 17 of 113).
+    expect(worst(p, (ph) => ph.peakInFlight.A)).toBeLessThan(worst(u, (ph) => ph.peakInFlight.A) * 0.75);
+    const hanging = (r: RunReport): number => r.phases.find((ph) => ph.name === 'hanging')!.peakInFlight.A;
+    expect(hanging(p)).toBeLessThan(hanging(u) / 2);
   });
 
   it('demo — the protected breakers open after the fault and close after healing', () => {

@@ -54,6 +54,44 @@ describe('policies — signal argument', () => {
     });
   }
 
+  // Subjects that hand the caller's options object itself to the policy (the others spread it in this file).
+  const direct = [
+    'timeout',
+    'retry',
+    'bulkhead',
+    'fallback',
+    'staleCache.forKey',
+    'queueForLater.forPayload',
+    'pipeline',
+    'chaos',
+  ];
+  for (const name of direct) {
+    it(`${name} execute — a signal getter that throws rejects with that error; fn is not called`, async () => {
+      const boom = new Error('getter');
+      const options = {
+        get signal(): AbortSignal {
+          throw boom;
+        },
+      };
+      const fn = vi.fn(() => Promise.resolve('ran'));
+      const error = await noSyncThrow(() => subjects[name]!(fn, options)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBe(boom);
+      expect(fn).not.toHaveBeenCalled();
+    });
+  }
+
+  it('queueForLater execute — options null rejects with a TypeError naming payload', async () => {
+    const queue = queueForLater({ replay: () => undefined });
+    const error = await noSyncThrow(() => queue.execute(() => Promise.resolve('ran'), null as never)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/needs a payload/);
+  });
+
   it('queueForLater drain — signal null rejects with a TypeError naming signal', async () => {
     const queue = queueForLater({ replay: () => undefined });
     const error = await queue.drain({ signal: null as unknown as AbortSignal }).catch((e: unknown) => e);

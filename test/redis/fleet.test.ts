@@ -191,6 +191,28 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     await fail(b.breaker, 1);
     // c has no traffic and a one-minute sync interval: only the resubscribe-and-sync can tell it.
     await waitFor(() => c.breaker.fleet?.state === 'open', 10_000, 'resync after resubscribe');
+    // The subscription itself is back: the next change reaches c as a hint, not by a sync.
+    await a.fleet.force(name, 'reset');
+    await waitFor(() => c.breaker.fleet?.state === 'closed', 10_000, 'hint after resubscribe');
+    await closeAll();
+  });
+
+  it('sync — subscriber connections killed again and again, right after they come back: no unhandled rejection, hints resume', async () => {
+    const name = uniqueName('pubsubflap');
+    const opts = { name, failureThreshold: 2, recoveryTimeout: 60_000 };
+    const [a, b] = await Promise.all([make(opts), make(opts)]);
+    const c = await make(opts, { syncIntervalMs: 60_000 });
+    // Each kill lands while the connections reconnect and re-subscribe (the setup file fails the
+    // test on any unhandled rejection).
+    for (let i = 0; i < 20; i++) {
+      await admin.client('KILL', 'TYPE', 'pubsub');
+      await sleep(i % 4);
+    }
+    await fail(a.breaker, 1);
+    await fail(b.breaker, 1);
+    await waitFor(() => c.breaker.fleet?.state === 'open', 10_000, 'resync after the flapping');
+    await a.fleet.force(name, 'reset');
+    await waitFor(() => c.breaker.fleet?.state === 'closed', 10_000, 'hint after the flapping');
     await closeAll();
   });
 
