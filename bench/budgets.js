@@ -196,6 +196,22 @@ export function checkBudgets(results) {
     },
   );
 
+  for (const [id, subject, name] of [
+    ['I1', 'breakwater-prometheus', 'Prometheus'],
+    ['I2', 'breakwater-otel', 'OpenTelemetry (SDK)'],
+  ]) {
+    add(id, `closed, success, no timeout, ${name} exporter attached`, '≤ the same call without exporters + 100 ns', () => {
+      const without = row(cases.exporters, 'breakwater');
+      const withExporter = row(cases.exporters, subject);
+      if (!without || !withExporter) return undefined;
+      const diff = withExporter.ns - without.ns;
+      return {
+        measured: `${fmt(without.ns)} ns without, ${fmt(withExporter.ns)} ns with the exporter (${signed(diff)} ns; B/call ${fmt(without.bytes)} → ${fmt(withExporter.bytes)})`,
+        verdict: verdict(diff <= 100),
+      };
+    });
+  }
+
   if (results.cases !== undefined && Object.keys(cases).length > 0) {
     add('F', 'fleet mode attached, closed path', 'equal to local within noise', () => {
       const local = row(cases.fleet, 'breakwater');

@@ -337,12 +337,42 @@ export const CASES = {
         { timeout: false },
         (b) => b.on('stateChange', () => undefined),
       ),
+    ],
+  },
+  // The production configuration: a breaker reporting into a stream that an exporter reads, beside
+  // the same breaker without one (budget I). Judged on the difference between its own subjects.
+  exporters: {
+    title: 'closed, success, sequential, no timeout: without an exporter, with Prometheus, with OpenTelemetry',
+    loop: 'seq',
+    fn: 'ok',
+    anchors: {},
+    samplesFactor: 3,
+    subjects: [
+      bare,
+      breakwater('breakwater', 'breakwater, timeout false, no exporter', { timeout: false }),
       {
         id: 'breakwater-prometheus',
-        label: 'breakwater, timeout false, reporting into a stream with the Prometheus exporter attached',
+        label: 'breakwater, timeout false, reporting into a stream the Prometheus exporter reads',
         make: (libs, fn) => {
           const telemetry = new libs.bw.Telemetry();
           libs.prometheus.prometheusMetrics({ telemetry, registry: new libs.promClient.Registry() });
+          const b = new libs.bw.CircuitBreaker({ timeout: false, telemetry });
+          return () => b.execute(fn);
+        },
+      },
+      {
+        id: 'breakwater-otel',
+        label:
+          'breakwater, timeout false, reporting into a stream the OpenTelemetry exporter reads (SDK MeterProvider with a reader)',
+        make: (libs, fn) => {
+          const sdk = libs.otelSdk;
+          const reader = new sdk.PeriodicExportingMetricReader({
+            exporter: new sdk.InMemoryMetricExporter(sdk.AggregationTemporality.CUMULATIVE),
+            exportIntervalMillis: 3_600_000,
+          });
+          const meterProvider = new sdk.MeterProvider({ readers: [reader] });
+          const telemetry = new libs.bw.Telemetry();
+          libs.otel.otelMetrics({ telemetry, meterProvider });
           const b = new libs.bw.CircuitBreaker({ timeout: false, telemetry });
           return () => b.execute(fn);
         },
