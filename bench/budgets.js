@@ -196,20 +196,27 @@ export function checkBudgets(results) {
     },
   );
 
-  for (const [id, subject, name] of [
-    ['I1', 'breakwater-prometheus', 'Prometheus'],
-    ['I2', 'breakwater-otel', 'OpenTelemetry (SDK)'],
+  for (const [id, base, exporter, name, path] of [
+    ['I1', 'breakwater', 'prometheus', 'Prometheus', 'no timeout'],
+    ['I2', 'breakwater', 'otel', 'OpenTelemetry (SDK)', 'no timeout'],
+    ['I3', 'breakwater-timeout', 'prometheus', 'Prometheus', 'default 10 s timeout'],
+    ['I4', 'breakwater-timeout', 'otel', 'OpenTelemetry (SDK)', 'default 10 s timeout'],
   ]) {
-    add(id, `closed, success, no timeout, ${name} exporter attached`, '≤ the same call without exporters + 100 ns', () => {
-      const without = row(cases.exporters, 'breakwater');
-      const withExporter = row(cases.exporters, subject);
-      if (!without || !withExporter) return undefined;
-      const diff = withExporter.ns - without.ns;
-      return {
-        measured: `${fmt(without.ns)} ns without, ${fmt(withExporter.ns)} ns with the exporter (${signed(diff)} ns; B/call ${fmt(without.bytes)} → ${fmt(withExporter.bytes)})`,
-        verdict: verdict(diff <= 100),
-      };
-    });
+    add(
+      id,
+      `closed, success, ${path}, ${name} exporter attached`,
+      '≤ the same call without exporters + 100 ns',
+      () => {
+        const without = row(cases.exporters, base);
+        const withExporter = row(cases.exporters, `${base}-${exporter}`);
+        if (!without || !withExporter) return undefined;
+        const diff = withExporter.ns - without.ns;
+        return {
+          measured: `${fmt(without.ns)} ns without, ${fmt(withExporter.ns)} ns with the exporter (${signed(diff)} ns; B/call ${fmt(without.bytes)} → ${fmt(withExporter.bytes)})`,
+          verdict: verdict(diff <= 100),
+        };
+      },
+    );
   }
 
   if (results.cases !== undefined && Object.keys(cases).length > 0) {

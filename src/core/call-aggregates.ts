@@ -10,21 +10,13 @@
  * (ms) per bucket. Per-bucket sums let a reader that must replay observations (OpenTelemetry)
  * record each bucket's mean, which keeps both the buckets and the sum exact.
  */
-import type { CallOutcome } from './telemetry.js';
-
 /** Default histogram bucket boundaries for call durations, in seconds (1 ms to 30 s). */
 export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]);
 
-/** The outcomes in the order of their counts. */
-export const OUTCOME_ORDER: readonly CallOutcome[] = Object.freeze([
-  'success',
-  'failure',
-  'timeout',
-  'ignored',
-  'rejected',
-]);
+/** The outcomes (`CallOutcome`) in the order of their counts. */
+export const OUTCOME_ORDER = Object.freeze(['success', 'failure', 'timeout', 'ignored', 'rejected'] as const);
 
 const OUTCOMES = 5;
 /** Outcomes with a histogram: all but `rejected`. */
@@ -52,6 +44,7 @@ export class AggregateLayout {
 
 /** See the module comment. */
 export class CallAggregates {
+  /** The bucket boundaries these counts use. */
   readonly layout: AggregateLayout;
   /** See the module comment for the layout; read through the methods below. */
   readonly data: Float64Array;

@@ -269,7 +269,9 @@ function without(list: Listener[], listener: Listener): Listener[] {
 function subscribeOptions(options: TelemetrySubscribeOptions): readonly number[] | undefined {
   const where = 'Telemetry.subscribe';
   if (typeof options !== 'object' || (options as unknown) === null)
-    throw new TypeError(`${where}: options must be an object (got ${String(options)})`);
+    throw new TypeError(
+      `${where}: options must be an object (got ${(options as unknown) === null ? 'null' : typeof options})`,
+    );
   const { aggregates, buckets } = options;
   if (aggregates !== undefined && typeof aggregates !== 'boolean')
     throw new TypeError(`${where}: options.aggregates must be a boolean (got ${typeof aggregates})`);
