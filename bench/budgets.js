@@ -196,6 +196,29 @@ export function checkBudgets(results) {
     },
   );
 
+  for (const [id, base, exporter, name, path] of [
+    ['I1', 'breakwater', 'prometheus', 'Prometheus', 'no timeout'],
+    ['I2', 'breakwater', 'otel', 'OpenTelemetry (SDK)', 'no timeout'],
+    ['I3', 'breakwater-timeout', 'prometheus', 'Prometheus', 'default 10 s timeout'],
+    ['I4', 'breakwater-timeout', 'otel', 'OpenTelemetry (SDK)', 'default 10 s timeout'],
+  ]) {
+    add(
+      id,
+      `closed, success, ${path}, ${name} exporter attached`,
+      '≤ the same call without exporters + 100 ns',
+      () => {
+        const without = row(cases.exporters, base);
+        const withExporter = row(cases.exporters, `${base}-${exporter}`);
+        if (!without || !withExporter) return undefined;
+        const diff = withExporter.ns - without.ns;
+        return {
+          measured: `${fmt(without.ns)} ns without, ${fmt(withExporter.ns)} ns with the exporter (${signed(diff)} ns; B/call ${fmt(without.bytes)} → ${fmt(withExporter.bytes)})`,
+          verdict: verdict(diff <= 100),
+        };
+      },
+    );
+  }
+
   if (results.cases !== undefined && Object.keys(cases).length > 0) {
     add('F', 'fleet mode attached, closed path', 'equal to local within noise', () => {
       const local = row(cases.fleet, 'breakwater');

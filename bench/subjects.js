@@ -116,6 +116,36 @@ const timedFloor = {
   make: (_libs, fn) => new Function('fn', TIMED_FLOOR)(fn),
 };
 
+/**
+ * A breaker made with `options`, reporting into a stream that an exporter reads: `prometheus`
+ * (prom-client registry of its own) or `otel` (a real SDK MeterProvider with a reader that is
+ * never collected during the measurement).
+ */
+function exporterSubject(id, what, options, exporter) {
+  return {
+    id,
+    label:
+      exporter === 'prometheus'
+        ? `breakwater, ${what}, reporting into a stream the Prometheus exporter reads`
+        : `breakwater, ${what}, reporting into a stream the OpenTelemetry exporter reads (SDK MeterProvider with a reader)`,
+    make: (libs, fn) => {
+      const telemetry = new libs.bw.Telemetry();
+      if (exporter === 'prometheus') {
+        libs.prometheus.prometheusMetrics({ telemetry, registry: new libs.promClient.Registry() });
+      } else {
+        const sdk = libs.otelSdk;
+        const reader = new sdk.PeriodicExportingMetricReader({
+          exporter: new sdk.InMemoryMetricExporter(sdk.AggregationTemporality.CUMULATIVE),
+          exportIntervalMillis: 3_600_000,
+        });
+        libs.otel.otelMetrics({ telemetry, meterProvider: new sdk.MeterProvider({ readers: [reader] }) });
+      }
+      const b = new libs.bw.CircuitBreaker({ ...options, telemetry });
+      return () => b.execute(fn);
+    },
+  };
+}
+
 /** A breakwater subject: one breaker made with `options`, then `prepare(breaker)` if given. */
 function breakwater(id, label, options, prepare) {
   return {
@@ -337,16 +367,27 @@ export const CASES = {
         { timeout: false },
         (b) => b.on('stateChange', () => undefined),
       ),
-      {
-        id: 'breakwater-prometheus',
-        label: 'breakwater, timeout false, reporting into a stream with the Prometheus exporter attached',
-        make: (libs, fn) => {
-          const telemetry = new libs.bw.Telemetry();
-          libs.prometheus.prometheusMetrics({ telemetry, registry: new libs.promClient.Registry() });
-          const b = new libs.bw.CircuitBreaker({ timeout: false, telemetry });
-          return () => b.execute(fn);
-        },
-      },
+    ],
+  },
+  // The production configuration: a breaker reporting into a stream that an exporter reads, beside
+  // the same breaker without one (budget I). Judged on the difference between its own subjects.
+  exporters: {
+    title:
+      'closed, success, sequential: without an exporter, with Prometheus, with OpenTelemetry (no timeout, then the default 10 s timeout)',
+    loop: 'seq',
+    fn: 'ok',
+    anchors: {},
+    samplesFactor: 3,
+    subjects: [
+      bare,
+      ...[
+        ['', 'timeout false', { timeout: false }],
+        ['-timeout', 'defaults (timeout 10 s)', {}],
+      ].flatMap(([suffix, what, options]) => [
+        breakwater(`breakwater${suffix}`, `breakwater, ${what}, no exporter`, options),
+        exporterSubject(`breakwater${suffix}-prometheus`, what, options, 'prometheus'),
+        exporterSubject(`breakwater${suffix}-otel`, what, options, 'otel'),
+      ]),
     ],
   },
 };

@@ -20,15 +20,18 @@ const require = createRequire(import.meta.url);
 async function loadLibraries() {
   const bw = await import(new URL('../dist/index.mjs', import.meta.url).href);
   const prometheus = await import(new URL('../dist/prometheus/index.mjs', import.meta.url).href);
+  const otel = await import(new URL('../dist/otel/index.mjs', import.meta.url).href);
   const redis = await import(new URL('../dist/redis/index.mjs', import.meta.url).href);
   const dashboard = await import(new URL('../dist/dashboard/index.mjs', import.meta.url).href);
   return {
     bw,
     dashboard,
     prometheus,
+    otel,
     redis,
     Redis: require('ioredis').Redis,
     promClient: require('prom-client'),
+    otelSdk: require('@opentelemetry/sdk-metrics'),
     Opossum: require('opossum'),
     cockatiel: require('cockatiel'),
   };

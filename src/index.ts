@@ -35,10 +35,12 @@ export {
   Telemetry,
   type TelemetryEvent,
   type TelemetrySource,
+  type TelemetrySubscribeOptions,
   type CallOutcome,
   type CacheResult,
   type QueueAction,
 } from './core/telemetry.js';
+export type { AggregateLayout, CallAggregates } from './core/call-aggregates.js';
 export {
   BreakerRegistry,
   type BreakerRegistryOptions,

@@ -4,6 +4,7 @@ import type { ExecuteOptions, Policy, Protected } from '../core/policy.js';
 import type { BreakerEvents } from './events.js';
 import { MAX_TIMER_MS } from '../core/clock.js';
 import type { StateName } from '../core/states.js';
+import type { CallAggregates } from '../core/call-aggregates.js';
 import type { TelemetrySource } from '../core/telemetry.js';
 import { LOCAL_ONLY } from './admission.js';
 import type { FleetHandle } from './fleet.js';
@@ -82,7 +83,8 @@ export class CircuitBreaker implements Policy {
       });
       this.#fleet = attached.admission?.member;
     }
-    resolved.telemetry?.register(breakerSource(this));
+    const report = this.#runner.report;
+    resolved.telemetry?.register(breakerSource(this, () => report.aggregates));
   }
 
   /**
@@ -248,12 +250,13 @@ export interface BreakerSource extends TelemetrySource<BreakerStats> {
 }
 
 /** The source object is held by the breaker (the stream holds it weakly), so they live and die together. */
-function breakerSource(breaker: CircuitBreaker): BreakerSource {
+function breakerSource(breaker: CircuitBreaker, aggregates: () => CallAggregates | undefined): BreakerSource {
   const source: BreakerSource = {
     name: breaker.name,
     kind: 'breaker',
     breaker,
     snapshot: () => breaker.stats,
+    aggregates,
   };
   Object.defineProperty(breaker, SOURCE, { value: source });
   return source;

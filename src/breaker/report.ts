@@ -1,3 +1,4 @@
+import { CallAggregates } from '../core/call-aggregates.js';
 import type { RejectingState } from '../core/errors.js';
 import { Emitter } from '../core/events.js';
 import type { StateName } from '../core/states.js';
@@ -33,9 +34,10 @@ const OUTCOME_EVENTS: readonly (keyof BreakerEvents)[] = ['success', 'failure', 
  * breaker's typed events and written to its telemetry stream. Each consumer is checked before a
  * payload is built, so a breaker nobody listens to pays a field read per report.
  *
- * Call outcomes all pass through `call`: that is the place for any further consumer of outcomes
- * (for example pre-aggregated per-breaker counters and a latency histogram, kept only once an
- * exporter asks for them).
+ * Call outcomes all pass through `call`, which feeds the stream's two kinds of subscriber: an
+ * event per call for event listeners, and the breaker's own `CallAggregates` (counts and a
+ * latency histogram kept in place, made on the first call counted while an aggregate reader
+ * subscribes) for the exporters, which read them at scrape time.
  */
 export class BreakerReport {
   // Speed trick: the lifetime totals are fields of this object rather than an object of their
@@ -51,6 +53,8 @@ export class BreakerReport {
   readonly #telemetry: Telemetry | undefined;
   /** Made on the first subscription: most breakers are never listened to. */
   #events: Emitter<BreakerEvents> | undefined;
+  /** Made on the first call counted for an aggregate reader: most breakers are never exported. */
+  #aggregates: CallAggregates | undefined;
 
   constructor(name: string, telemetry: Telemetry | undefined) {
     this.#name = name;
@@ -175,12 +179,49 @@ export class BreakerReport {
   }
 
   /**
-   * Every call outcome ends here: the telemetry stream (and any future outcome consumer). Public,
-   * like `listens`, only because private methods cost a brand check per call on Node 20.
+   * The breaker's pre-aggregated outcomes in its stream's current layout (see `CallAggregates`);
+   * undefined before the first call counted for an aggregate reader.
+   */
+  get aggregates(): CallAggregates | undefined {
+    const telemetry = this.#telemetry;
+    let aggregates = this.#aggregates;
+    if (telemetry === undefined || aggregates === undefined) return aggregates;
+    const layout = telemetry.aggregateLayout;
+    if (aggregates.layout !== layout) this.#aggregates = aggregates = aggregates.relayout(layout);
+    return aggregates;
+  }
+
+  /**
+   * Every call outcome ends here: counted in the aggregates while an aggregate reader subscribes,
+   * sent as an event while an event listener does. Public, like `listens`, only because private
+   * methods cost a brand check per call on Node 20.
    */
   call(outcome: CallOutcome, durationMs: number, slow: boolean): void {
     const telemetry = this.#telemetry;
-    if (telemetry?.active === true)
+    if (telemetry?.active !== true) return;
+    if (telemetry.aggregating) {
+      let aggregates = this.#aggregates;
+      if (aggregates?.layout !== telemetry.aggregateLayout)
+        aggregates = this.#aggregates = this.aggregates ?? new CallAggregates(telemetry.aggregateLayout);
+      aggregates.record(outcomeIndex(outcome), durationMs);
+    }
+    if (telemetry.callsActive)
       telemetry.emit({ type: 'call', policy: this.#name, kind: 'breaker', outcome, durationMs, slow });
+  }
+}
+
+/** The index of `outcome` in `OUTCOME_ORDER`. */
+function outcomeIndex(outcome: CallOutcome): number {
+  switch (outcome) {
+    case 'success':
+      return 0;
+    case 'failure':
+      return 1;
+    case 'timeout':
+      return 2;
+    case 'ignored':
+      return 3;
+    default:
+      return 4;
   }
 }

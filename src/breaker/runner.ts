@@ -89,6 +89,9 @@ export class Runner<Ticket extends TicketValue = TicketValue>
   #deadlines: DeadlineQueue | undefined;
   inFlight = 0;
   #observers: SharedObservers<Ticket> | undefined;
+  /** Handlers shared by timed calls that run alone (see `launch`), and the start of the one running. */
+  #soloObservers: SharedObservers<Ticket> | undefined;
+  soloStart = NaN;
   /** The classifiers already reported for returning a thenable (one warning per breaker and option). */
   #asyncClassifiers: Classifier | 'both' | undefined;
 
@@ -272,6 +275,19 @@ export class Runner<Ticket extends TicketValue = TicketValue>
           ? shared
           : this.#makeObservers(generation, ticket);
       void promiseThen.call(settled, observers.ok, observers.error);
+    } else if (this.inFlight === 1) {
+      // Speed trick: a timed call that runs alone (no other call of this breaker is in flight, so
+      // none can start one until this one settles: `inFlight` drops in its handler) keeps its
+      // start in a field, and such calls of one generation and ticket share their handlers, as
+      // untimed calls do. Calls that overlap it take the closures below. Benchmark case
+      // `exporters` (bytes per call).
+      this.soloStart = start;
+      const shared = this.#soloObservers;
+      const observers =
+        shared?.generation === generation && shared.ticket === ticket
+          ? shared
+          : this.#makeSoloObservers(generation, ticket);
+      void promiseThen.call(settled, observers.ok, observers.error);
     } else {
       void promiseThen.call(
         settled,
@@ -295,6 +311,19 @@ export class Runner<Ticket extends TicketValue = TicketValue>
       },
       error: (error: unknown) => {
         this.observeFailure(error, generation, NaN, ticket);
+      },
+    });
+  }
+
+  #makeSoloObservers(generation: number, ticket: Ticket): SharedObservers<Ticket> {
+    return (this.#soloObservers = {
+      generation,
+      ticket,
+      ok: (value: unknown) => {
+        this.succeeded(value, generation, this.soloStart, ticket);
+      },
+      error: (error: unknown) => {
+        this.observeFailure(error, generation, this.soloStart, ticket);
       },
     });
   }

@@ -2,7 +2,14 @@
  * One telemetry stream. Breakers and policies given a `telemetry` option report into it; the
  * Prometheus and OpenTelemetry exporters and the dashboard read only from it. Reporting costs one
  * property read when nobody subscribes, so a stream can be attached everywhere up front.
+ *
+ * Two kinds of subscriber: an event listener receives every event, one object per call; an
+ * aggregate reader (`subscribe(listener, { aggregates: true })`, what the exporters are) receives
+ * every event but calls, which each breaker then counts in place (`CallAggregates`) for the reader
+ * to read from its source at scrape time. While only aggregate readers subscribe, no event object
+ * is built per call.
  */
+import { AggregateLayout, type CallAggregates, DURATION_BUCKETS_SECONDS } from './call-aggregates.js';
 import { brand, hasBrand } from './brand.js';
 import { type Disposable, reportListenerError, watchListenerResult } from './events.js';
 
@@ -158,12 +165,42 @@ export interface TelemetrySource<Snapshot = unknown> {
   readonly kind: string;
   /** The source's current view, read when an exporter or the dashboard asks. */
   snapshot(): Snapshot;
+  /**
+   * The source's pre-aggregated call outcomes in the stream's current layout: kept by sources
+   * that report calls (breakers) while an aggregate reader subscribes; `undefined` before the
+   * first call counted (every count is then 0) and for sources that report no calls.
+   */
+  aggregates?(): CallAggregates | undefined;
 }
+
+/** Options of {@link Telemetry.subscribe}. */
+export interface TelemetrySubscribeOptions {
+  /**
+   * `true` makes the subscriber an aggregate reader: it receives every event but `call` events;
+   * instead, each source counts its calls in place (counts by outcome, a latency histogram), and
+   * the reader reads them with `source.aggregates()` when it needs them (at scrape time). Default
+   * `false`: every event, one per call.
+   */
+  readonly aggregates?: boolean;
+  /**
+   * For an aggregate reader: the histogram boundaries it needs, in seconds (increasing, > 0).
+   * The stream's histograms have the boundaries every reader asked for. Default
+   * {@link DURATION_BUCKETS_SECONDS} (1 ms to 30 s).
+   */
+  readonly buckets?: readonly number[];
+}
+
+type Listener = (event: TelemetryEvent) => unknown;
 
 /** A telemetry stream; see the module comment. */
 export class Telemetry {
   // Typed as returning `unknown`: an async subscriber returns a promise, watched for rejection.
-  #listeners: ((event: TelemetryEvent) => unknown)[] = [];
+  /** Every subscriber: they all receive every event but calls. */
+  #listeners: Listener[] = [];
+  /** The event listeners: they receive calls too. */
+  #callListeners: Listener[] = [];
+  #aggregateReaders = 0;
+  #layout: AggregateLayout | undefined;
   /** Sources by name: a name is an identity on a stream. */
   readonly #sources = new Map<string, WeakRef<TelemetrySource>>();
 
@@ -172,26 +209,54 @@ export class Telemetry {
     return this.#listeners.length > 0;
   }
 
+  /** True while an event listener subscribes: a call is then reported as an event. */
+  get callsActive(): boolean {
+    return this.#callListeners.length > 0;
+  }
+
+  /** True while an aggregate reader subscribes: a call is then counted in its source's aggregates. */
+  get aggregating(): boolean {
+    return this.#aggregateReaders > 0;
+  }
+
   /**
-   * Receives every event from now on. A listener that throws or returns a rejected promise is
+   * The histogram boundaries of the stream's aggregates: those every aggregate reader asked for
+   * since the first. A source whose aggregates have an older layout brings them to this one.
+   */
+  get aggregateLayout(): AggregateLayout {
+    return (this.#layout ??= new AggregateLayout(DURATION_BUCKETS_SECONDS));
+  }
+
+  /**
+   * Receives every event from now on, or, with `{ aggregates: true }`, every event but calls (see
+   * {@link TelemetrySubscribeOptions}). A listener that throws or returns a rejected promise is
    * reported as a process warning.
    */
-  subscribe(listener: (event: TelemetryEvent) => void): Disposable {
+  subscribe(listener: (event: TelemetryEvent) => void, options: TelemetrySubscribeOptions = {}): Disposable {
     if (typeof listener !== 'function')
       throw new TypeError(`Telemetry.subscribe: listener must be a function (got ${typeof listener})`);
+    const aggregates = subscribeOptions(options);
+    if (aggregates !== undefined) {
+      this.#layout = this.aggregateLayout.including(aggregates);
+      this.#aggregateReaders++;
+    } else {
+      this.#callListeners = [...this.#callListeners, listener];
+    }
     this.#listeners = [...this.#listeners, listener];
     let live = true;
     const dispose = (): void => {
       if (!live) return;
       live = false;
-      this.#listeners = this.#listeners.filter((l) => l !== listener);
+      this.#listeners = without(this.#listeners, listener);
+      if (aggregates !== undefined) this.#aggregateReaders--;
+      else this.#callListeners = without(this.#callListeners, listener);
     };
     return { dispose, [Symbol.dispose]: dispose };
   }
 
-  /** Delivers `event` to every subscriber. */
+  /** Delivers `event` to every subscriber (a `call` event to event listeners only). */
   emit(event: TelemetryEvent): void {
-    for (const listener of this.#listeners) {
+    for (const listener of event.type === 'call' ? this.#callListeners : this.#listeners) {
       try {
         const result = listener(event);
         if (result !== undefined) watchListenerResult(result, SUBSCRIBER);
@@ -245,6 +310,40 @@ export class Telemetry {
   }
 }
 brand(Telemetry, 'Telemetry');
+
+/** Removes one subscription of `listener` (the same function may be subscribed twice). */
+function without(list: Listener[], listener: Listener): Listener[] {
+  const at = list.indexOf(listener);
+  return at < 0 ? list : [...list.slice(0, at), ...list.slice(at + 1)];
+}
+
+/** The boundaries an aggregate reader asks for, or undefined for an event listener; throws on bad options. */
+function subscribeOptions(options: TelemetrySubscribeOptions): readonly number[] | undefined {
+  const where = 'Telemetry.subscribe';
+  if (typeof options !== 'object' || (options as unknown) === null)
+    throw new TypeError(
+      `${where}: options must be an object (got ${(options as unknown) === null ? 'null' : typeof options})`,
+    );
+  const { aggregates, buckets } = options;
+  if (aggregates !== undefined && typeof aggregates !== 'boolean')
+    throw new TypeError(`${where}: options.aggregates must be a boolean (got ${typeof aggregates})`);
+  if (buckets !== undefined) {
+    const ok =
+      Array.isArray(buckets) &&
+      buckets.length > 0 &&
+      buckets.every(
+        (x, i) =>
+          typeof x === 'number' && Number.isFinite(x) && x > 0 && (i === 0 || x > (buckets[i - 1] ?? 0)),
+      );
+    if (!ok)
+      throw new RangeError(
+        `${where}: options.buckets must be a non-empty array of increasing finite numbers > 0 (seconds); got ${JSON.stringify(buckets)}`,
+      );
+    if (aggregates !== true)
+      throw new TypeError(`${where}: options.buckets applies to aggregate readers only (aggregates: true)`);
+  }
+  return aggregates === true ? (buckets ?? DURATION_BUCKETS_SECONDS) : undefined;
+}
 
 /**
  * True for a telemetry stream from this copy of breakwater or another (the ES module and the

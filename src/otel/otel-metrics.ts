@@ -3,6 +3,11 @@
  * is a no-op and costs nothing; with one, the instruments below reach whatever reader and exporter
  * the application configured.
  *
+ * Calls reach the SDK at collection time, not per call: the exporter is an aggregate reader of the
+ * stream, the breakers count their calls in place, and the state gauge's callback, which the SDK
+ * runs first in every collection, records what they counted since the previous one (see
+ * `AggregateReplay`). The other counters are fed by the stream's events, which are rare.
+ *
  * There is no OpenTelemetry semantic convention for circuit breakers yet, so these names and
  * attributes are breakwater's own and may change when one appears.
  */
@@ -19,6 +24,7 @@ import {
   STATES,
 } from '../telemetry/metric-names.js';
 import { breakerSources, isTelemetry } from '../telemetry/sources.js';
+import { AggregateReplay } from './aggregate-replay.js';
 
 /** Options of {@link otelMetrics}. */
 export interface OtelMetricsOptions {
@@ -58,7 +64,10 @@ function validate(options: OtelMetricsOptions): void {
  * - `breakwater.cache.answers` (counter; the policy attributes and `breakwater.cache.result`);
  * - `breakwater.queue.events` (counter; the policy attributes and `breakwater.queue.action`).
  *
- * `dispose()` stops feeding them. (The OpenTelemetry API cannot delete a series; a breaker that
+ * `breakwater.calls` and `breakwater.call.duration` are recorded at collection time from the
+ * counts the breakers keep (see the module comment); the others as their events happen.
+ *
+ * `dispose()` records the calls counted so far, then stops feeding them. (The OpenTelemetry API cannot delete a series; a breaker that
  * left the stream drops out of `breakwater.state` at once and its counters stop growing.)
  *
  * @example
@@ -89,7 +98,11 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
     description: METRICS.state.help,
     unit: METRICS.state.unit,
   });
+  const replay = new AggregateReplay(telemetry, calls, duration);
   const observeState = (result: ObservableResult): void => {
+    // First in every collection: the calls since the previous one reach the sync instruments,
+    // which the SDK collects after the callbacks.
+    replay.flush();
     for (const source of breakerSources(telemetry)) {
       let current: string;
       try {
@@ -105,14 +118,6 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
 
   const onEvent = (event: TelemetryEvent): void => {
     switch (event.type) {
-      case 'call': {
-        if (event.kind !== 'breaker') return;
-        const attributes = { [A.breaker]: event.policy, [A.outcome]: event.outcome };
-        calls.add(1, attributes);
-        if (Number.isFinite(event.durationMs) && event.durationMs >= 0)
-          duration.record(event.durationMs / 1000, attributes);
-        return;
-      }
       case 'transition':
         if (event.kind !== 'breaker') return;
         transitions.add(1, { [A.breaker]: event.policy, [A.from]: event.from, [A.to]: event.to });
@@ -140,12 +145,14 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
         return;
     }
   };
-  const subscription = telemetry.subscribe(onEvent);
+  // Calls are not delivered to an aggregate reader: the breakers count them in place.
+  const subscription = telemetry.subscribe(onEvent, { aggregates: true, buckets: DURATION_BUCKETS_SECONDS });
 
   let live = true;
   const dispose = (): void => {
     if (!live) return;
     live = false;
+    replay.flush(); // what was counted until now is recorded, for the next collection
     subscription.dispose();
     state.removeCallback(observeState);
   };

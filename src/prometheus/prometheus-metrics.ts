@@ -1,10 +1,13 @@
 /**
- * Prometheus metrics for breakwater, on a prom-client `Registry` the caller passes in. Counters
- * and the histogram are fed by the telemetry stream; the state gauge is read from the breakers'
- * own snapshots at scrape time, so it is never stale. Nothing is registered on prom-client's
- * global registry and no default metrics are collected.
+ * Prometheus metrics for breakwater, on a prom-client `Registry` the caller passes in. The call
+ * counts and the call duration histogram are read at scrape time from the counts each breaker
+ * keeps in place (the exporter is an aggregate reader of the stream, so no event is built per
+ * call); the state gauge is read from the breakers' own snapshots at scrape time, so it is never
+ * stale; the other counters are fed by the stream's events, which are rare (transitions, retries,
+ * fallbacks, …). Nothing is registered on prom-client's global registry and no default metrics
+ * are collected.
  */
-import { Counter, Gauge, Histogram, type Metric, type Registry } from 'prom-client';
+import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
 import type { Disposable } from '../core/events.js';
 import type { Telemetry, TelemetryEvent } from '../core/telemetry.js';
 import { OptionChecker } from '../core/validate.js';
@@ -19,6 +22,7 @@ import {
   STATES,
 } from '../telemetry/metric-names.js';
 import { breakerSources, isTelemetry } from '../telemetry/sources.js';
+import { AggregateHistogram } from './aggregate-histogram.js';
 
 /** Options of {@link prometheusMetrics}. */
 export interface PrometheusMetricsOptions {
@@ -101,11 +105,21 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   const { telemetry, registry, prefix = PROM_PREFIX, buckets = DURATION_BUCKETS_SECONDS } = options;
   const name = (m: { prometheus: string }): string => `${prefix}${m.prometheus}`;
 
+  // Read from the breakers at scrape time: every outcome of every live breaker, 0 included.
   const calls = new Counter({
     name: name(METRICS.calls),
     help: METRICS.calls.help,
     labelNames: [L.breaker, L.outcome],
     registers: [],
+    collect(this: Counter) {
+      this.reset();
+      for (const source of breakerSources(telemetry)) {
+        const aggregates = source.aggregates?.();
+        OUTCOMES.forEach((outcome, o) => {
+          this.inc({ [L.breaker]: source.name, [L.outcome]: outcome }, aggregates?.count(o) ?? 0);
+        });
+      }
+    },
   });
   const state = new Gauge({
     name: name(METRICS.state),
@@ -144,13 +158,9 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
     labelNames: [L.breaker, L.from, L.to],
     registers: [],
   });
-  const duration = new Histogram({
-    name: name(METRICS.callDuration),
-    help: METRICS.callDuration.help,
-    labelNames: [L.breaker, L.outcome],
-    buckets: [...buckets],
-    registers: [],
-  });
+  const duration = new AggregateHistogram(name(METRICS.callDuration), METRICS.callDuration.help, telemetry, [
+    ...buckets,
+  ]);
   const policyCounter = (m: { prometheus: string; help: string }): Counter =>
     new Counter({ name: name(m), help: m.help, labelNames: [L.policy, L.kind], registers: [] });
   const fallbacks = policyCounter(METRICS.fallbacks);
@@ -174,7 +184,8 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
     [name(METRICS.state), state],
     [name(METRICS.fleetHealthy), fleetHealthy],
     [name(METRICS.transitions), transitions],
-    [name(METRICS.callDuration), duration],
+    // Shaped like a prom-client Histogram where a Registry reads one (name, help, type, get, reset).
+    [name(METRICS.callDuration), duration as unknown as Metric],
     [name(METRICS.fallbacks), fallbacks],
     [name(METRICS.retries), retries],
     [name(METRICS.bulkheadRejections), bulkheadRejections],
@@ -197,9 +208,6 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
     throw error;
   }
 
-  const zero = (breaker: string): void => {
-    for (const outcome of OUTCOMES) calls.inc({ [L.breaker]: breaker, [L.outcome]: outcome }, 0);
-  };
   // A policy's labelled counters start at 0 for every value with its first event (once per policy),
   // so `rate(...{result="stale"})` has a series before the first stale answer.
   const seen = new Set<string>();
@@ -216,11 +224,8 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
       counter.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [key]: value }, 0);
   };
   const forget = (policy: string, kind: string): void => {
+    // Calls and durations are read from the live breakers: a breaker gone is gone from them.
     if (kind === 'breaker') {
-      for (const outcome of OUTCOMES) {
-        calls.remove({ [L.breaker]: policy, [L.outcome]: outcome });
-        duration.remove({ [L.breaker]: policy, [L.outcome]: outcome });
-      }
       for (const from of STATES)
         for (const to of STATES) transitions.remove({ [L.breaker]: policy, [L.from]: from, [L.to]: to });
     }
@@ -230,15 +235,6 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
 
   const onEvent = (event: TelemetryEvent): void => {
     switch (event.type) {
-      case 'call':
-        if (event.kind !== 'breaker') return;
-        calls.inc({ [L.breaker]: event.policy, [L.outcome]: event.outcome });
-        if (Number.isFinite(event.durationMs) && event.durationMs >= 0)
-          duration.observe(
-            { [L.breaker]: event.policy, [L.outcome]: event.outcome },
-            event.durationMs / 1000,
-          );
-        return;
       case 'transition':
         if (event.kind !== 'breaker') return;
         transitions.inc({ [L.breaker]: event.policy, [L.from]: event.from, [L.to]: event.to });
@@ -264,16 +260,13 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
         zeroLabels(queueEvents, L.action, QUEUE_ACTIONS, event);
         queueEvents.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [L.action]: event.action });
         return;
-      case 'registered':
-        if (event.kind === 'breaker') zero(event.policy);
-        return;
       case 'unregistered':
         forget(event.policy, event.kind);
         return;
     }
   };
-  for (const source of breakerSources(telemetry)) zero(source.name);
-  const subscription = telemetry.subscribe(onEvent);
+  // Calls are not delivered to an aggregate reader: the breakers count them in place.
+  const subscription = telemetry.subscribe(onEvent, { aggregates: true, buckets });
 
   let live = true;
   const dispose = (): void => {

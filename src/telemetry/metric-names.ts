@@ -7,6 +7,7 @@
  * OpenTelemetry names live under `breakwater.`; there is no semantic convention for circuit
  * breakers yet, so they are library-specific and may change when one appears.
  */
+import { OUTCOME_ORDER } from '../core/call-aggregates.js';
 import { STATE_NAMES, type StateName } from '../core/states.js';
 import type { CacheResult, CallOutcome, QueueAction } from '../core/telemetry.js';
 
@@ -20,13 +21,7 @@ export const METER_NAME = 'breakwater';
 export const STATES: readonly StateName[] = STATE_NAMES;
 
 /** Every call outcome, in the order the exporters list them. */
-export const OUTCOMES: readonly CallOutcome[] = Object.freeze([
-  'success',
-  'failure',
-  'timeout',
-  'ignored',
-  'rejected',
-]);
+export const OUTCOMES: readonly CallOutcome[] = OUTCOME_ORDER;
 
 /** Every `staleCache` answer, in the order the exporters and the dashboard list them. */
 export const CACHE_RESULTS: readonly CacheResult[] = Object.freeze(['fresh', 'stale', 'miss']);
@@ -40,10 +35,8 @@ export const QUEUE_ACTIONS: readonly QueueAction[] = Object.freeze([
   'dead-lettered',
 ]);
 
-/** Default histogram bucket boundaries for call durations, in seconds (1 ms to 30 s). */
-export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-]);
+// Defined beside the aggregates that use it; exported from here with the other names.
+export { DURATION_BUCKETS_SECONDS } from '../core/call-aggregates.js';
 
 /** Prometheus label names. */
 export const PROM_LABELS = Object.freeze({
