@@ -146,6 +146,26 @@ function exporterSubject(id, what, options, exporter) {
   };
 }
 
+/** A staleCache answering every call fresh, on a stream the Prometheus exporter reads when `prometheus`. */
+function staleCacheSubject(id, prometheus) {
+  return {
+    id,
+    label: prometheus
+      ? 'staleCache, a fresh answer, reporting into a stream the Prometheus exporter reads'
+      : 'staleCache, a fresh answer, no stream',
+    make: (libs, fn) => {
+      let telemetry;
+      if (prometheus) {
+        telemetry = new libs.bw.Telemetry();
+        libs.prometheus.prometheusMetrics({ telemetry, registry: new libs.promClient.Registry() });
+      }
+      const cache = libs.bw.staleCache({ ttl: 60_000, telemetry });
+      const options = { key: 'k' };
+      return () => cache.execute(fn, options);
+    },
+  };
+}
+
 /** A breakwater subject: one breaker made with `options`, then `prepare(breaker)` if given. */
 function breakwater(id, label, options, prepare) {
   return {
@@ -388,6 +408,10 @@ export const CASES = {
         exporterSubject(`breakwater${suffix}-prometheus`, what, options, 'prometheus'),
         exporterSubject(`breakwater${suffix}-otel`, what, options, 'otel'),
       ]),
+      // A staleCache answers on every call (a fresh answer here): without a stream, then on a
+      // stream the Prometheus exporter reads.
+      staleCacheSubject('stalecache', false),
+      staleCacheSubject('stalecache-prometheus', true),
     ],
   },
 };

@@ -7,13 +7,19 @@
  * aggregate reader (`subscribe(listener, { aggregates: true })`, what the exporters are) receives
  * every event but calls, which each breaker then counts in place (`CallAggregates`) for the reader
  * to read from its source at scrape time. While only aggregate readers subscribe, no event object
- * is built per call.
+ * is built per call. The one policy that reports on every call, `staleCache`, is treated the same
+ * way: its answers are counted in place in counters the stream keeps per kind and name
+ * (`policyCounter`), and a `cache` event reaches event listeners only.
  */
 import { AggregateLayout, type CallAggregates, DURATION_BUCKETS_SECONDS } from './call-aggregates.js';
 import { brand, hasBrand } from './brand.js';
 import { type Disposable, reportListenerError, watchListenerResult } from './events.js';
 
 const SUBSCRIBER = 'a telemetry subscriber';
+const NO_COUNTERS: ReadonlyMap<string, Float64Array> = new Map();
+
+/** The results (`CacheResult`) in the order of a `staleCache`'s in-place counters. */
+export const CACHE_RESULT_ORDER = Object.freeze(['fresh', 'stale', 'miss'] as const);
 
 /** How a call through a policy ended. */
 export type CallOutcome = 'success' | 'failure' | 'timeout' | 'ignored' | 'rejected';
@@ -176,9 +182,10 @@ export interface TelemetrySource<Snapshot = unknown> {
 /** Options of {@link Telemetry.subscribe}. */
 export interface TelemetrySubscribeOptions {
   /**
-   * `true` makes the subscriber an aggregate reader: it receives every event but `call` events;
-   * instead, each source counts its calls in place (counts by outcome, a latency histogram), and
-   * the reader reads them with `source.aggregates()` when it needs them (at scrape time). Default
+   * `true` makes the subscriber an aggregate reader: it receives every event but `call` and
+   * `cache` events; instead, each source counts its calls in place (counts by outcome, a latency
+   * histogram), and the reader reads them with `source.aggregates()` when it needs them (at scrape
+   * time); `staleCache` answers likewise, with `telemetry.policyCounters('staleCache')`. Default
    * `false`: every event, one per call.
    */
   readonly aggregates?: boolean;
@@ -195,7 +202,7 @@ type Listener = (event: TelemetryEvent) => unknown;
 /** A telemetry stream; see the module comment. */
 export class Telemetry {
   // Typed as returning `unknown`: an async subscriber returns a promise, watched for rejection.
-  /** Every subscriber: they all receive every event but calls. */
+  /** Every subscriber: they all receive every event but calls and cache answers. */
   #listeners: Listener[] = [];
   /** The event listeners: they receive calls too. */
   #callListeners: Listener[] = [];
@@ -203,13 +210,18 @@ export class Telemetry {
   #layout: AggregateLayout | undefined;
   /** Sources by name: a name is an identity on a stream. */
   readonly #sources = new Map<string, WeakRef<TelemetrySource>>();
+  /** In-place counters of policies, by kind then name (see `policyCounter`). */
+  readonly #policyCounters = new Map<string, Map<string, Float64Array>>();
 
   /** True while anyone subscribes; reporters check it before building an event. */
   get active(): boolean {
     return this.#listeners.length > 0;
   }
 
-  /** True while an event listener subscribes: a call is then reported as an event. */
+  /**
+   * True while an event listener subscribes: a call (and a `staleCache` answer) is then reported
+   * as an event.
+   */
   get callsActive(): boolean {
     return this.#callListeners.length > 0;
   }
@@ -228,9 +240,9 @@ export class Telemetry {
   }
 
   /**
-   * Receives every event from now on, or, with `{ aggregates: true }`, every event but calls (see
-   * {@link TelemetrySubscribeOptions}). A listener that throws or returns a rejected promise is
-   * reported as a process warning.
+   * Receives every event from now on, or, with `{ aggregates: true }`, every event but calls and
+   * cache answers (see {@link TelemetrySubscribeOptions}). A listener that throws or returns a
+   * rejected promise is reported as a process warning.
    */
   subscribe(listener: (event: TelemetryEvent) => void, options: TelemetrySubscribeOptions = {}): Disposable {
     if (typeof listener !== 'function')
@@ -254,9 +266,13 @@ export class Telemetry {
     return { dispose, [Symbol.dispose]: dispose };
   }
 
-  /** Delivers `event` to every subscriber (a `call` event to event listeners only). */
+  /**
+   * Delivers `event` to every subscriber (a `call` or `cache` event to event listeners only:
+   * aggregate readers read those as counts kept in place).
+   */
   emit(event: TelemetryEvent): void {
-    for (const listener of event.type === 'call' ? this.#callListeners : this.#listeners) {
+    const type = event.type;
+    for (const listener of type === 'call' || type === 'cache' ? this.#callListeners : this.#listeners) {
       try {
         const result = listener(event);
         if (result !== undefined) watchListenerResult(result, SUBSCRIBER);
@@ -296,6 +312,37 @@ export class Telemetry {
     if (held === undefined || (held !== source && (held as { breaker?: unknown }).breaker !== source)) return;
     this.#sources.delete(name);
     if (this.active) this.emit({ type: 'unregistered', policy: name, kind: held.kind });
+  }
+
+  /**
+   * The in-place counters of the policies of `kind` named `name` on this stream: `size` numbers,
+   * made on the first ask and shared by every policy of that kind and name, whose counts therefore
+   * sum (unlike breakers, policies may share a name). A policy that reports on every call counts
+   * into them while {@link Telemetry.aggregating}, instead of an event per call (`staleCache`
+   * does: its answers `fresh`, `stale`, `miss`, in that order). The stream holds the counters, never the policy:
+   * a collected policy keeps its counts, as a counter must, and memory grows with the distinct
+   * names only.
+   */
+  policyCounter(kind: string, name: string, size: number): Float64Array {
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`Telemetry.policyCounter: size must be an integer ≥ 1 (got ${String(size)})`);
+    let byName = this.#policyCounters.get(kind);
+    if (byName === undefined) this.#policyCounters.set(kind, (byName = new Map<string, Float64Array>()));
+    let counts = byName.get(name);
+    if (counts === undefined) byName.set(name, (counts = new Float64Array(size)));
+    else if (counts.length !== size)
+      throw new RangeError(
+        `Telemetry.policyCounter: the ${kind} counters named "${name}" have ${counts.length} numbers, not ${size}`,
+      );
+    return counts;
+  }
+
+  /**
+   * The in-place counters of every policy of `kind`, by name, in order of their first count (see
+   * {@link Telemetry.policyCounter}); exporters read them at scrape or collection time.
+   */
+  policyCounters(kind: string): ReadonlyMap<string, Float64Array> {
+    return this.#policyCounters.get(kind) ?? NO_COUNTERS;
   }
 
   /** The live sources, in registration order; collected ones are forgotten on the way. */

@@ -25,6 +25,7 @@ import {
 } from '../telemetry/metric-names.js';
 import { breakerSources, isTelemetry } from '../telemetry/sources.js';
 import { AggregateReplay } from './aggregate-replay.js';
+import { CacheAnswerReplay } from './cache-replay.js';
 
 /** Options of {@link otelMetrics}. */
 export interface OtelMetricsOptions {
@@ -65,7 +66,9 @@ function validate(options: OtelMetricsOptions): void {
  * - `breakwater.queue.events` (counter; the policy attributes and `breakwater.queue.action`).
  *
  * `breakwater.calls` and `breakwater.call.duration` are recorded at collection time from the
- * counts the breakers keep (see the module comment); the others as their events happen.
+ * counts the breakers keep (see the module comment), `breakwater.cache.answers` likewise from the
+ * counts the stream keeps per stale cache name (stale caches sharing a name share one series); the
+ * others as their events happen.
  *
  * `dispose()` records the calls counted so far, then stops feeding them. (The OpenTelemetry API cannot delete a series; a breaker that
  * left the stream drops out of `breakwater.state` at once and its counters stop growing.)
@@ -99,10 +102,12 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
     unit: METRICS.state.unit,
   });
   const replay = new AggregateReplay(telemetry, calls, duration);
+  const cacheReplay = new CacheAnswerReplay(telemetry, cacheAnswers);
   const observeState = (result: ObservableResult): void => {
-    // First in every collection: the calls since the previous one reach the sync instruments,
-    // which the SDK collects after the callbacks.
+    // First in every collection: the calls and cache answers since the previous one reach the
+    // sync instruments, which the SDK collects after the callbacks.
     replay.flush();
+    cacheReplay.flush();
     for (const source of breakerSources(telemetry)) {
       let current: string;
       try {
@@ -135,9 +140,6 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
       case 'timeout':
         timeouts.add(1, { [A.policy]: event.policy, [A.kind]: event.kind });
         return;
-      case 'cache':
-        cacheAnswers.add(1, { [A.policy]: event.policy, [A.kind]: event.kind, [A.result]: event.result });
-        return;
       case 'queue':
         queueEvents.add(1, { [A.policy]: event.policy, [A.kind]: event.kind, [A.action]: event.action });
         return;
@@ -145,7 +147,7 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
         return;
     }
   };
-  // Calls are not delivered to an aggregate reader: the breakers count them in place.
+  // Calls and cache answers are not delivered to an aggregate reader: they are counted in place.
   const subscription = telemetry.subscribe(onEvent, { aggregates: true, buckets: DURATION_BUCKETS_SECONDS });
 
   let live = true;
@@ -153,6 +155,7 @@ export function otelMetrics(options: OtelMetricsOptions): Disposable {
     if (!live) return;
     live = false;
     replay.flush(); // what was counted until now is recorded, for the next collection
+    cacheReplay.flush();
     subscription.dispose();
     state.removeCallback(observeState);
   };

@@ -32,7 +32,10 @@ export interface StaleCacheOptions<A extends unknown[] = unknown[]> {
   readonly name?: string;
   /** Time source for ages. Default: the system clock. */
   readonly clock?: Clock;
-  /** A telemetry stream to report every answer into (a `cache` event: `fresh`, `stale` or `miss`). */
+  /**
+   * A telemetry stream to report every answer into: a `cache` event (`fresh`, `stale` or `miss`)
+   * for event listeners; counted in place for the exporters (`telemetry.policyCounter`).
+   */
   readonly telemetry?: Telemetry;
 }
 
@@ -46,6 +49,10 @@ interface Entry {
   readonly value: unknown;
   readonly storedAt: number;
 }
+
+const KIND = 'staleCache';
+/** Counters per policy: one per result, in `CACHE_RESULT_ORDER` (`fresh`, `stale`, `miss`). */
+const RESULTS = 3;
 
 const KNOWN = ['ttl', 'key', 'maxEntries', 'when', 'onStale', 'name', 'clock', 'telemetry'] as const;
 
@@ -79,6 +86,8 @@ export class StaleCache<A extends unknown[] = unknown[]> {
   readonly #onStale: StaleCacheOptions<A>['onStale'];
   readonly #clock: Clock;
   readonly #telemetry: Telemetry | undefined;
+  /** The stream's counters of this kind and name, fetched on the first answer an exporter counts. */
+  #counts: Float64Array | undefined;
   // A Map iterates in insertion order: re-inserting on use makes the first key the least recently used.
   readonly #entries = new Map<string, Entry>();
   readonly #contexts = new Contexts();
@@ -131,7 +140,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
       return this.#stale(key, error, signal) as T;
     }
     this.#remember(key, value);
-    if (this.#telemetry?.active === true) this.#report('fresh');
+    if (this.#telemetry?.active === true) this.#report('fresh', 0);
     return value;
   }
 
@@ -181,8 +190,18 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     }
   }
 
-  #report(result: CacheResult): void {
-    this.#telemetry?.emit({ type: 'cache', policy: this.name, kind: 'staleCache', result });
+  /**
+   * Called while the stream is active: counted in place for aggregate readers (the exporters), an
+   * event for event listeners; no event object is built while only exporters read the stream.
+   */
+  #report(result: CacheResult, index: number): void {
+    const telemetry = this.#telemetry;
+    if (telemetry === undefined) return;
+    if (telemetry.aggregating) {
+      const counts = (this.#counts ??= telemetry.policyCounter(KIND, this.name, RESULTS));
+      counts[index] = (counts[index] ?? 0) + 1;
+    }
+    if (telemetry.callsActive) telemetry.emit({ type: 'cache', policy: this.name, kind: KIND, result });
   }
 
   /**
@@ -195,7 +214,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
     const ageMs = entry === undefined ? 0 : this.#clock.now() - entry.storedAt;
     if (entry === undefined || ageMs >= this.ttl) {
       if (entry !== undefined) this.#entries.delete(key);
-      if (this.#telemetry?.active === true) this.#report('miss');
+      if (this.#telemetry?.active === true) this.#report('miss', 2);
       throw error;
     }
     this.#entries.delete(key);
@@ -208,7 +227,7 @@ export class StaleCache<A extends unknown[] = unknown[]> {
         warn(`onStale of "${this.name}" threw`, callbackError);
       }
     }
-    if (this.#telemetry?.active === true) this.#report('stale');
+    if (this.#telemetry?.active === true) this.#report('stale', 1);
     return entry.value;
   }
 }

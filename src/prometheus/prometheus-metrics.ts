@@ -42,6 +42,8 @@ export interface PrometheusMetrics extends Disposable {
   readonly names: readonly string[];
 }
 
+const CACHE_KIND = 'staleCache';
+
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 function validate(options: PrometheusMetricsOptions): void {
@@ -86,7 +88,9 @@ function validate(options: PrometheusMetricsOptions): void {
  * - `breakwater_fallbacks_total`, `breakwater_retries_total`, `breakwater_bulkhead_rejections_total`,
  *   `breakwater_timeouts_total` `{policy,kind}`, for policies that report them;
  * - `breakwater_cache_answers_total{policy,kind,result}`: stale cache answers (`fresh`, `stale`,
- *   `miss`; all three start at 0 with a policy's first answer);
+ *   `miss`; all three start at 0 with a policy's first answer), read at scrape time from the counts
+ *   the stream keeps in place (stale caches sharing a name share one series; a stale cache that is
+ *   gone keeps its counts);
  * - `breakwater_queue_events_total{policy,kind,action}`: queue-for-later requests (`queued`,
  *   `refused`, `replayed`, `replay-failed`, `dead-lettered`; all start at 0 with a policy's first event).
  *
@@ -167,11 +171,20 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
   const retries = policyCounter(METRICS.retries);
   const bulkheadRejections = policyCounter(METRICS.bulkheadRejections);
   const timeouts = policyCounter(METRICS.timeouts);
+  // Read at scrape time from the counters the stream keeps per stale cache (`policyCounter`):
+  // all three results from a policy's first answer counted, 0 included.
   const cacheAnswers = new Counter({
     name: name(METRICS.cacheAnswers),
     help: METRICS.cacheAnswers.help,
     labelNames: [L.policy, L.kind, L.result],
     registers: [],
+    collect(this: Counter) {
+      this.reset();
+      for (const [policy, counts] of telemetry.policyCounters(CACHE_KIND))
+        CACHE_RESULTS.forEach((result, r) => {
+          this.inc({ [L.policy]: policy, [L.kind]: CACHE_KIND, [L.result]: result }, counts[r] ?? 0);
+        });
+    },
   });
   const queueEvents = new Counter({
     name: name(METRICS.queueEvents),
@@ -252,10 +265,6 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
       case 'timeout':
         timeouts.inc({ [L.policy]: event.policy, [L.kind]: event.kind });
         return;
-      case 'cache':
-        zeroLabels(cacheAnswers, L.result, CACHE_RESULTS, event);
-        cacheAnswers.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [L.result]: event.result });
-        return;
       case 'queue':
         zeroLabels(queueEvents, L.action, QUEUE_ACTIONS, event);
         queueEvents.inc({ [L.policy]: event.policy, [L.kind]: event.kind, [L.action]: event.action });
@@ -265,7 +274,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions): Prometheus
         return;
     }
   };
-  // Calls are not delivered to an aggregate reader: the breakers count them in place.
+  // Calls and cache answers are not delivered to an aggregate reader: they are counted in place.
   const subscription = telemetry.subscribe(onEvent, { aggregates: true, buckets });
 
   let live = true;

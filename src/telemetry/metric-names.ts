@@ -9,7 +9,12 @@
  */
 import { OUTCOME_ORDER } from '../core/call-aggregates.js';
 import { STATE_NAMES, type StateName } from '../core/states.js';
-import type { CacheResult, CallOutcome, QueueAction } from '../core/telemetry.js';
+import {
+  CACHE_RESULT_ORDER,
+  type CacheResult,
+  type CallOutcome,
+  type QueueAction,
+} from '../core/telemetry.js';
 
 /** The library version reported as the OpenTelemetry meter version (kept equal to package.json by a test). */
 export const LIBRARY_VERSION = '0.1.0';
@@ -24,7 +29,7 @@ export const STATES: readonly StateName[] = STATE_NAMES;
 export const OUTCOMES: readonly CallOutcome[] = OUTCOME_ORDER;
 
 /** Every `staleCache` answer, in the order the exporters and the dashboard list them. */
-export const CACHE_RESULTS: readonly CacheResult[] = Object.freeze(['fresh', 'stale', 'miss']);
+export const CACHE_RESULTS: readonly CacheResult[] = CACHE_RESULT_ORDER;
 
 /** Every `queueForLater` action, in the order the exporters and the dashboard list them. */
 export const QUEUE_ACTIONS: readonly QueueAction[] = Object.freeze([

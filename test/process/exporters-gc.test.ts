@@ -16,4 +16,12 @@ describe('exporters and garbage collection', () => {
       after: { prometheus: ['kept'], otel: ['kept'] },
     });
   });
+
+  it('exporters — a stale cache collected by the GC keeps its answers in the scrape', async () => {
+    const child = await runFixture('exporters-keep-collected-stale-cache.js', ['--expose-gc']);
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const answers = ['fresh 1', 'stale 1', 'miss 1'];
+    expect(JSON.parse(child.stdout)).toEqual({ collected: true, before: answers, after: answers });
+  });
 });
