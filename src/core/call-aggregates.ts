@@ -22,6 +22,12 @@ const OUTCOMES = 5;
 /** Outcomes with a histogram: all but `rejected`. */
 const TIMED = 4;
 
+/**
+ * The most histogram boundaries a stream keeps, every aggregate reader's together: each counted
+ * breaker holds a bucket per boundary (8 B each).
+ */
+const MAX_BOUNDARIES = 128;
+
 /** The bucket boundaries of a stream's aggregates; replaced whole when a reader adds boundaries. */
 export class AggregateLayout {
   /** Upper bounds in seconds, increasing; the last bucket (+Inf) is implied. */
@@ -34,11 +40,20 @@ export class AggregateLayout {
     this.boundsMs = Float64Array.from(boundsSeconds, (s) => s * 1000);
   }
 
-  /** This layout with `more` boundaries added, or itself when it has them all. */
-  including(more: readonly number[]): AggregateLayout {
+  /**
+   * This layout with `more` boundaries added, or itself when it has them all. Refuses, with a
+   * `RangeError` naming `where`, a layout of more than 128 boundaries: every
+   * counted breaker keeps a bucket per boundary.
+   */
+  including(more: readonly number[], where = 'buckets'): AggregateLayout {
     const have = new Set(this.boundsSeconds);
     if (more.every((b) => have.has(b))) return this;
-    return new AggregateLayout([...new Set([...this.boundsSeconds, ...more])].sort((a, b) => a - b));
+    const bounds = [...new Set([...this.boundsSeconds, ...more])].sort((a, b) => a - b);
+    if (bounds.length > MAX_BOUNDARIES)
+      throw new RangeError(
+        `${where}: a stream's histograms have at most ${MAX_BOUNDARIES} boundaries, those of every aggregate reader together (these would make ${bounds.length})`,
+      );
+    return new AggregateLayout(bounds);
   }
 }
 

@@ -249,7 +249,7 @@ export class Telemetry {
       throw new TypeError(`Telemetry.subscribe: listener must be a function (got ${typeof listener})`);
     const aggregates = subscribeOptions(options);
     if (aggregates !== undefined) {
-      this.#layout = this.aggregateLayout.including(aggregates);
+      this.#layout = this.aggregateLayout.including(aggregates, 'Telemetry.subscribe: options.buckets');
       this.#aggregateReaders++;
     } else {
       this.#callListeners = [...this.#callListeners, listener];

@@ -217,4 +217,23 @@ describe('CallAggregates — counts and histogram', () => {
     expect(after.extremes(SUCCESS)).toEqual([3, 30]);
     expect(after.bucketSums(SUCCESS)[3]).toBe(3);
   });
+
+  it('layout — the boundaries of all readers together are capped, so no breaker keeps thousands of buckets', () => {
+    const { telemetry } = aggregated();
+    const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i + 1);
+    const have = telemetry.aggregateLayout.boundsSeconds.length;
+    expect(() =>
+      telemetry.subscribe(() => undefined, { aggregates: true, buckets: many(100, 100_000) }),
+    ).toThrow(
+      new RangeError(
+        `Telemetry.subscribe: options.buckets: a stream's histograms have at most 128 boundaries, those of every aggregate reader together (these would make ${have + 100_000})`,
+      ),
+    );
+    // Readers that come and go with new boundaries each time cannot grow the layout past the cap.
+    telemetry.subscribe(() => undefined, { aggregates: true, buckets: many(100, 100) }).dispose();
+    expect(() => telemetry.subscribe(() => undefined, { aggregates: true, buckets: many(300, 100) })).toThrow(
+      /at most 128 boundaries/,
+    );
+    expect(telemetry.aggregateLayout.boundsSeconds.length).toBe(have + 100);
+  });
 });
