@@ -16,5 +16,6 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  thresholds: { high: 90, low: 80, break: null },
+  // break: the measured score (79.28 %, docs/testing.md#mutation-testing) rounded down.
+  thresholds: { high: 90, low: 80, break: 79 },
 };

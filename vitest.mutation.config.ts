@@ -1,6 +1,9 @@
 // The test files the mutation run (`npm run mutation`, stryker.config.js) uses: the unit, model and
 // policy suites, which import src/ directly. Suites that need dist/, Redis, Chromium or child
 // processes stay out: they add minutes per mutant and cover little of the mutated code.
+// Every surviving mutant re-runs all the tests that cover it, so the run trades isolation for
+// speed: test files share one module graph (the suites pass that way too), and the model-based
+// test searches 300 cases from a fixed seed per mode, so a mutant's verdict is repeatable.
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -19,5 +22,7 @@ export default defineConfig({
       'test/mutation/**/*.test.ts',
     ],
     typecheck: { enabled: false },
+    isolate: false,
+    env: { MODEL_SEED: '20261203', MODEL_RUNS: '300' },
   },
 });
