@@ -1,6 +1,6 @@
 import type { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { type CircuitBreakerOptions, resolveOptions } from '../breaker/options.js';
-import { type Clock, systemClock } from '../core/clock.js';
+import { type Clock, isClock, systemClock } from '../core/clock.js';
 import { OptionChecker } from '../core/validate.js';
 
 /** Options of a {@link BreakerRegistry}. */
@@ -36,17 +36,6 @@ export interface ResolvedRegistryOptions {
 }
 
 const KNOWN = ['defaults', 'prefix', 'maxBreakers', 'idleTtl', 'clock', 'create'] as const;
-
-function isClock(clock: unknown): clock is Clock {
-  const c = clock as Partial<Clock> | null;
-  return (
-    typeof c === 'object' &&
-    c !== null &&
-    typeof c.now === 'function' &&
-    typeof c.setTimeout === 'function' &&
-    typeof c.clearTimeout === 'function'
-  );
-}
 
 /** Applies defaults and validates, reporting every problem at once. Never mutates `options`. */
 export function resolveRegistryOptions(options: BreakerRegistryOptions): ResolvedRegistryOptions {
