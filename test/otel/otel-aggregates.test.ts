@@ -4,7 +4,6 @@ import {
   AggregationTemporality,
   DataPointType,
   MeterProvider,
-  MetricReader,
   type DataPoint,
   type Histogram,
   type MetricData,
@@ -15,32 +14,15 @@ import { CircuitBreaker, Telemetry } from '../../src/index.js';
 import { otelMetrics } from '../../src/otel/index.js';
 import { prometheusMetrics } from '../../src/prometheus/index.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { sdkMeter } from './sdk-reader.js';
 import { sample } from '../prometheus/scrape.js';
 import { timedCall } from '../telemetry/scripted-traffic.js';
-
-class TestReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function setup(temporality = AggregationTemporality.CUMULATIVE) {
-  const reader = new TestReader({ aggregationTemporalitySelector: () => temporality });
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const read = async (): Promise<MetricData[]> => {
-    const { resourceMetrics, errors } = await reader.collect();
-    expect(errors).toEqual([]);
-    return resourceMetrics.scopeMetrics.find((s) => s.scope.name === 'breakwater')?.metrics ?? [];
-  };
-  return { meterProvider, read };
-}
+const setup = sdkMeter;
 
 const B = 'breakwater.breaker.name';
 const O = 'breakwater.outcome';

@@ -1,44 +1,21 @@
 // A staleCache counts its answers in place while only exporters read the stream; the
 // OpenTelemetry exporter records what was counted at collection time
 // (docs/observability.md "How the exporters count calls").
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-  type DataPoint,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Telemetry, type TelemetryEvent, staleCache } from '../../src/index.js';
 import { otelMetrics } from '../../src/otel/index.js';
 import { prometheusMetrics } from '../../src/prometheus/index.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { sdkMeter } from './sdk-reader.js';
 import { lines } from '../prometheus/scrape.js';
-
-class TestReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function setup(temporality = AggregationTemporality.CUMULATIVE) {
-  const reader = new TestReader({ aggregationTemporalitySelector: () => temporality });
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const read = async (): Promise<MetricData[]> => {
-    const { resourceMetrics, errors } = await reader.collect();
-    expect(errors).toEqual([]);
-    return resourceMetrics.scopeMetrics.find((s) => s.scope.name === 'breakwater')?.metrics ?? [];
-  };
-  return { meterProvider, read };
-}
+const setup = sdkMeter;
 
 /** `[fresh, stale, miss]` of `policy` in a collection (undefined: no point). */
 function answers(all: MetricData[], policy: string): (number | undefined)[] {

@@ -1,39 +1,16 @@
 import { metrics } from '@opentelemetry/api';
-import {
-  DataPointType,
-  MeterProvider,
-  MetricReader,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
+import { DataPointType, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, Telemetry, queueForLater, staleCache, timeout } from '../../src/index.js';
 import { otelMetrics } from '../../src/otel/index.js';
 import { LIBRARY_VERSION } from '../../src/telemetry/metric-names.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { sdkMeter } from './sdk-reader.js';
 import { runScript, scripted, timedCall } from '../telemetry/scripted-traffic.js';
 
-/** A reader collected on demand (no timer, no exporter). */
-class TestReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 function setup() {
-  const reader = new TestReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const read = async (): Promise<{ scope: { name: string; version?: string }; metrics: MetricData[] }> => {
-    const { resourceMetrics, errors } = await reader.collect();
-    expect(errors).toEqual([]);
-    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === 'breakwater');
-    return { scope: scope?.scope ?? { name: '' }, metrics: scope?.metrics ?? [] };
-  };
-  return { meterProvider, read };
+  const { meterProvider, collect } = sdkMeter();
+  return { meterProvider, read: collect };
 }
 
 function metric(all: MetricData[], name: string): MetricData {
