@@ -217,34 +217,42 @@ function nodeRedisAdapter(client: AnyClient): RedisAdapter {
     subscriber() {
       const sub = call(client, 'duplicate') as AnyClient;
       const ready: (() => void)[] = [];
-      const live = new Set<string>();
+      /** Each live channel's listener: the same function every time, so node-redis holds it once. */
+      const handlers = new Map<string, (message: string) => void>();
       const errors = errorRelay();
+      const subscribeTo = (channel: string, listener: (message: string) => void): Promise<unknown> =>
+        new Promise((resolve) => {
+          resolve(call(sub, 'subscribe', channel, listener));
+        }).catch(noop);
       // Our connection: always listened to (an `error` event without a listener would throw).
       call(sub, 'on', 'error', errors.emit);
       call(sub, 'on', 'ready', () => {
-        // node-redis resubscribes its listeners itself; give it a turn, then report.
-        setImmediate(() => {
-          for (const listener of ready) listener();
-        });
+        // node-redis re-subscribes, before `ready`, only the channels whose SUBSCRIBE succeeded: one
+        // that failed with its connection (or was flushed while offline) is gone from the client.
+        // Subscribe every live channel again (a no-op for those it holds), then report.
+        void Promise.all([...handlers].map(([channel, listener]) => subscribeTo(channel, listener))).then(
+          () => {
+            for (const listener of ready) listener();
+          },
+        );
       });
       (call(sub, 'connect') as Promise<unknown>).catch(noop);
       return {
         subscribe(channel, onMessage) {
-          live.add(channel);
-          (
-            call(sub, 'subscribe', channel, (message: string) => {
-              onMessage(message);
-            }) as Promise<unknown>
-          ).catch(noop);
+          const listener = (message: string): void => {
+            onMessage(message);
+          };
+          handlers.set(channel, listener);
+          void subscribeTo(channel, listener);
         },
         unsubscribe(channel) {
-          live.delete(channel);
+          handlers.delete(channel);
           (call(sub, 'unsubscribe', channel) as Promise<unknown>).catch(noop);
         },
         onReady: (listener) => ready.push(listener),
         onError: (listener) => errors.listeners.push(listener),
         async close() {
-          live.clear();
+          handlers.clear();
           if (sub.isOpen === true && sub.isReady !== true) {
             // node-redis leaves the socket open when destroyed while a connection attempt is in
             // flight: wait for that attempt to end (ready, or failed with an error), then destroy.

@@ -334,4 +334,63 @@ describe.skipIf(!hasRedis).each(CLIENTS)('the fleet subscriber alone fails (%s)'
       admin.disconnect();
     }
   });
+
+  it(
+    'a breaker attached while the subscriber is down gets its hints once the subscriber is back',
+    { timeout: 90_000 },
+    async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => {
+        if (w.message.includes('subscriber connection failed')) warnings.push(w.message);
+      };
+      process.on('warning', onWarning);
+      const admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+      await admin.connect();
+      const numsub = async (channel: string) => Number((await admin.pubsub('NUMSUB', channel))[1]);
+      // Syncs a minute apart: between the first reply and the end, only a hint can bring a change.
+      const slow = { syncIntervalMs: 60_000 };
+      const a = await instance(kind, server.port, { name: uniqueName('before') }, slow);
+      let late: CircuitBreaker | undefined;
+      let other: Awaited<ReturnType<typeof instance>> | undefined;
+      try {
+        await waitFor(() => a.breaker.fleet!.state === 'closed', LIMIT, 'the first reply');
+        const connected = String(await admin.client('LIST'))
+          .trim()
+          .split('\n').length;
+        await admin.config('SET', 'maxclients', String(connected - 1));
+        await admin.client('KILL', 'TYPE', 'pubsub');
+        // Store calls: once the client has reported the subscriber's error, the next one warns.
+        await waitFor(
+          async () => (await fail(a.breaker, 1), await sleep(50), warnings.length > 0),
+          LIMIT,
+          'the subscriber to be known down',
+        );
+        // Subscribed while the connection cannot come back: node-redis fails the SUBSCRIBE.
+        const name = uniqueName('late');
+        late = new CircuitBreaker({ name, fleet: a.fleet, failureThreshold: 5 });
+        await sleep(100); // reconnection attempts refused meanwhile (not a negative assertion)
+        await admin.config('SET', 'maxclients', '10000');
+        const channels = [a.fleet.keysOf(a.breaker.name).channel, a.fleet.keysOf(name).channel];
+        await waitFor(async () => (await numsub(channels[0]!)) === 1, LIMIT, 'the subscriber back');
+        await waitFor(async () => (await numsub(channels[1]!)) === 1, LIMIT, "the late breaker's channel");
+        await waitFor(() => late!.fleet?.state === 'closed', LIMIT, "the late breaker's first reply");
+        // The hint of another instance's change reaches the late breaker.
+        other = await instance(kind, server.port, { name }, slow);
+        await other.fleet.force(name, 'isolate');
+        await waitFor(
+          () => late!.fleet?.state === 'isolated',
+          LIMIT,
+          () =>
+            `the hint (${JSON.stringify({ state: late!.fleet?.state, gen: late!.fleet?.generation, healthy: late!.fleet?.healthy, kind })})`,
+        );
+      } finally {
+        process.off('warning', onWarning);
+        await admin.config('SET', 'maxclients', '10000').catch(() => undefined);
+        await late?.fleet?.close();
+        await other?.close();
+        await a.close();
+        admin.disconnect();
+      }
+    },
+  );
 });
