@@ -287,6 +287,10 @@ describe.skipIf(!hasRedis).each(CLIENTS)('a client that lost its connection (%s)
   });
 });
 
+/** Connections subscribed to `channel`. */
+const subscribers = async (admin: Redis, channel: string): Promise<number> =>
+  Number((await admin.pubsub('NUMSUB', channel))[1]);
+
 describe.skipIf(!hasRedis).each(CLIENTS)('the fleet subscriber alone fails (%s)', (kind) => {
   let server: RedisServer;
   beforeAll(async () => {
@@ -314,6 +318,9 @@ describe.skipIf(!hasRedis).each(CLIENTS)('the fleet subscriber alone fails (%s)'
     );
     try {
       await waitFor(() => a.breaker.fleet!.state === 'closed', LIMIT, 'the first reply');
+      // The kill finds the subscriber only once it has subscribed (the first reply comes first).
+      const channel = a.fleet.keysOf(a.breaker.name).channel;
+      await waitFor(async () => (await subscribers(admin, channel)) === 1, LIMIT, 'the subscriber');
       const list = String(await admin.client('LIST'));
       const connected = list.trim().split('\n').length;
       // No room for a new connection: the killed subscriber cannot come back, the rest stays.
@@ -346,7 +353,6 @@ describe.skipIf(!hasRedis).each(CLIENTS)('the fleet subscriber alone fails (%s)'
       process.on('warning', onWarning);
       const admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
       await admin.connect();
-      const numsub = async (channel: string) => Number((await admin.pubsub('NUMSUB', channel))[1]);
       // Syncs a minute apart: between the first reply and the end, only a hint can bring a change.
       const slow = { syncIntervalMs: 60_000 };
       const a = await instance(kind, server.port, { name: uniqueName('before') }, slow);
@@ -354,6 +360,8 @@ describe.skipIf(!hasRedis).each(CLIENTS)('the fleet subscriber alone fails (%s)'
       let other: Awaited<ReturnType<typeof instance>> | undefined;
       try {
         await waitFor(() => a.breaker.fleet!.state === 'closed', LIMIT, 'the first reply');
+        const first = a.fleet.keysOf(a.breaker.name).channel;
+        await waitFor(async () => (await subscribers(admin, first)) === 1, LIMIT, 'the subscriber');
         const connected = String(await admin.client('LIST'))
           .trim()
           .split('\n').length;
@@ -370,19 +378,18 @@ describe.skipIf(!hasRedis).each(CLIENTS)('the fleet subscriber alone fails (%s)'
         late = new CircuitBreaker({ name, fleet: a.fleet, failureThreshold: 5 });
         await sleep(100); // reconnection attempts refused meanwhile (not a negative assertion)
         await admin.config('SET', 'maxclients', '10000');
-        const channels = [a.fleet.keysOf(a.breaker.name).channel, a.fleet.keysOf(name).channel];
-        await waitFor(async () => (await numsub(channels[0]!)) === 1, LIMIT, 'the subscriber back');
-        await waitFor(async () => (await numsub(channels[1]!)) === 1, LIMIT, "the late breaker's channel");
+        await waitFor(async () => (await subscribers(admin, first)) === 1, LIMIT, 'the subscriber back');
+        const channel = a.fleet.keysOf(name).channel;
+        await waitFor(
+          async () => (await subscribers(admin, channel)) === 1,
+          LIMIT,
+          "the late breaker's channel",
+        );
         await waitFor(() => late!.fleet?.state === 'closed', LIMIT, "the late breaker's first reply");
         // The hint of another instance's change reaches the late breaker.
         other = await instance(kind, server.port, { name }, slow);
         await other.fleet.force(name, 'isolate');
-        await waitFor(
-          () => late!.fleet?.state === 'isolated',
-          LIMIT,
-          () =>
-            `the hint (${JSON.stringify({ state: late!.fleet?.state, gen: late!.fleet?.generation, healthy: late!.fleet?.healthy, kind })})`,
-        );
+        await waitFor(() => late!.fleet?.state === 'isolated', LIMIT, 'the hint');
       } finally {
         process.off('warning', onWarning);
         await admin.config('SET', 'maxclients', '10000').catch(() => undefined);
