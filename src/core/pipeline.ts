@@ -54,7 +54,6 @@ export interface Pipeline<F = never> extends AnsweringPolicy<F> {
 export function pipeline<const P extends readonly [AnsweringPolicy<unknown>, ...AnsweringPolicy<unknown>[]]>(
   ...policies: P
 ): Pipeline<AnswersOf<P>> {
-  if (policies.length === 0) throw new TypeError('pipeline(...policies) needs at least one policy');
   policies.forEach((policy: unknown, i) => {
     const p = policy as Partial<AnsweringPolicy<unknown>> | null;
     if (

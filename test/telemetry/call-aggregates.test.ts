@@ -5,6 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type CallAggregates, CircuitBreaker, Telemetry, type TelemetryEvent } from '../../src/index.js';
 import { sourceOf } from '../../src/breaker/circuit-breaker.js';
 import { FakeClock } from '../../src/testing/index.js';
+import {
+  AggregateLayout as AggregateLayoutClass,
+  CallAggregates as CallAggregatesClass,
+} from '../../src/core/call-aggregates.js';
 import { deferred } from '../breaker/helpers.js';
 
 afterEach(() => {
@@ -235,5 +239,76 @@ describe('CallAggregates — counts and histogram', () => {
       /at most 128 boundaries/,
     );
     expect(telemetry.aggregateLayout.boundsSeconds.length).toBe(have + 100);
+  });
+});
+
+describe('CallAggregates — the class on its own', () => {
+  const SUCCESS = 0;
+  const FAILURE = 1;
+  const REJECTED = 4;
+
+  it('record — a call not timed (NaN) or with a negative duration is counted, never filed in a bucket', () => {
+    const a = new CallAggregatesClass(new AggregateLayoutClass([0.01]));
+    a.record(SUCCESS, Number.NaN);
+    a.record(SUCCESS, -1);
+    a.record(REJECTED, Number.NaN);
+    expect(a.count(SUCCESS)).toBe(2);
+    expect(a.count(REJECTED)).toBe(1);
+    expect([...a.bucketCounts(SUCCESS)]).toEqual([0, 0]);
+    expect([...a.bucketSums(SUCCESS)]).toEqual([0, 0]);
+    expect(a.extremes(SUCCESS)).toEqual([Infinity, -Infinity]);
+    a.record(SUCCESS, 10); // on the boundary: in its bucket (upper bounds are inclusive)
+    a.record(SUCCESS, 10.5);
+    expect([...a.bucketCounts(SUCCESS)]).toEqual([1, 1]);
+    expect([...a.bucketSums(SUCCESS)]).toEqual([10, 10.5]);
+    expect(a.extremes(SUCCESS)).toEqual([10, 10.5]);
+    expect([...a.bucketCounts(FAILURE)]).toEqual([0, 0]);
+  });
+
+  it('copy — the same counts, kept apart from later calls', () => {
+    const a = new CallAggregatesClass(new AggregateLayoutClass([0.001, 0.1]));
+    a.record(FAILURE, 50);
+    a.record(REJECTED, Number.NaN);
+    const copy = a.copy();
+    expect(copy.layout).toBe(a.layout);
+    expect([...copy.data]).toEqual([...a.data]);
+    a.record(FAILURE, 5);
+    expect(copy.count(FAILURE)).toBe(1);
+    expect(copy.extremes(FAILURE)).toEqual([50, 50]);
+    expect(a.count(FAILURE)).toBe(2);
+  });
+
+  it('relayout — every old bucket, the +Inf one too, moves to the bucket of its upper bound', () => {
+    const a = new CallAggregatesClass(new AggregateLayoutClass([0.01]));
+    a.record(SUCCESS, 5);
+    a.record(SUCCESS, 2_000); // +Inf
+    a.record(SUCCESS, 3_000); // +Inf
+    a.record(REJECTED, Number.NaN);
+    const b = a.relayout(new AggregateLayoutClass([0.001, 0.01, 1]));
+    expect(b.count(SUCCESS)).toBe(3);
+    expect(b.count(REJECTED)).toBe(1);
+    // The call of 5 ms sits at the top of its old bucket (≤ 10 ms); the +Inf calls stay in +Inf.
+    expect([...b.bucketCounts(SUCCESS)]).toEqual([0, 1, 0, 2]);
+    expect([...b.bucketSums(SUCCESS)]).toEqual([0, 5, 0, 5_000]);
+    expect(b.extremes(SUCCESS)).toEqual([5, 3_000]);
+    expect(b.extremes(FAILURE)).toEqual([Infinity, -Infinity]);
+  });
+
+  it('including — itself when it has every boundary; a new sorted layout otherwise; at most 128 boundaries', () => {
+    const layout = new AggregateLayoutClass([0.01, 0.1]);
+    expect(layout.including([0.1])).toBe(layout);
+    expect(layout.including([])).toBe(layout);
+    const more = layout.including([0.1, 0.05]);
+    expect(more).not.toBe(layout);
+    expect(more.boundsSeconds).toEqual([0.01, 0.05, 0.1]);
+    expect([...more.boundsMs]).toEqual([10, 50, 100]);
+    const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    expect(new AggregateLayoutClass([]).including(upTo(128)).boundsSeconds).toHaveLength(128);
+    expect(() => new AggregateLayoutClass([]).including(upTo(129))).toThrow(
+      new RangeError(
+        "buckets: a stream's histograms have at most 128 boundaries, those of every aggregate reader together (these would make 129)",
+      ),
+    );
+    expect(() => new AggregateLayoutClass([]).including(upTo(129), 'histogram')).toThrow(/^histogram: /);
   });
 });
