@@ -56,6 +56,7 @@ interface Report {
 interface FleetNote {
   kind: string;
   state: string;
+  generation: number;
   healthy: boolean;
   at: number;
 }
@@ -66,6 +67,8 @@ class Worker {
   readonly fleet: FleetNote[] = [];
   readonly local: { to: string; reason: string }[] = [];
   report: Report | undefined;
+  /** The counts as of the latest settled call, and how many calls were still in flight then. */
+  progress: { counts: Report['counts']; inFlight: number } | undefined;
   exitedAt: number | undefined;
   readonly exited: Promise<number | null>;
   #ready: Promise<void>;
@@ -77,6 +80,7 @@ class Worker {
         else if (m.type === 'fleet') this.fleet.push(m as unknown as FleetNote);
         else if (m.type === 'local') this.local.push(m as unknown as { to: string; reason: string });
         else if (m.type === 'report') this.report = m as unknown as Report;
+        else if (m.type === 'progress') this.progress = m as unknown as Worker['progress'];
       });
     });
     this.exited = new Promise((resolve) =>
@@ -164,19 +168,39 @@ describe.skipIf(!hasRedis)('fleet across processes', () => {
       15_000,
       'every worker sees open',
     );
-    const opened = workers.map((w) => w.firstSaw('open')!);
-    await sleep(600);
+    // Only more failures from the dependency could still open a worker's own breaker. Once a
+    // worker has rejected a call and has nothing in flight, every call it let through has failed
+    // and been counted, and the fleet (open for 10 s) lets no more through: its count is final.
+    await waitFor(
+      () =>
+        workers.every((w) => {
+          const p = w.progress;
+          return p !== undefined && p.counts.rejected > 0 && p.inFlight === 0;
+        }),
+      15_000,
+      'every worker rejecting with nothing in flight',
+    );
+    const admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+    await admin.connect();
+    const [st, gen] = await admin.hmget('bw:v1:{agg}:s', 'st', 'gen');
+    admin.disconnect();
     await stopWorkers(workers);
     // Without the fleet, ~4 × 8 calls would have failed with no breaker opening.
     expect(dep.failedHits).toBeLessThanOrEqual(10 + 8);
-    // Together, within a few sync intervals (1 s) with headroom for a loaded machine; that no
-    // worker opened by its own threshold is checked below (reason 'fleet').
-    expect(Math.max(...opened) - Math.min(...opened)).toBeLessThan(3 * 1_000);
+    // One opening, seen by all four through the fleet: the generation Redis holds. How far apart
+    // in time the processes saw it depends on how a loaded machine schedules them, which nothing
+    // in this run measures, so no duration is asserted; the claim is the shared generation, the
+    // reason 'fleet' and every process's own breaker still closed.
+    expect(st).toBe('open');
+    expect(workers.map((w) => w.fleet.find((n) => n.state === 'open')?.generation)).toEqual(
+      workers.map(() => Number(gen)),
+    );
     for (const w of workers) {
       // No local breaker opened: each saw the fleet open its effective state, and nothing else.
       expect(w.local.filter((l) => l.to === 'open')).toEqual([
         { type: 'local', to: 'open', reason: 'fleet' },
       ]);
+      expect(w.report!.localState).toBe('closed'); // below its own threshold to the end
       expect(w.report!.counts.rejected).toBeGreaterThan(0);
       expect(w.report!.counts.other).toBe(0);
       expect(w.report!.unhandled).toBe(0);
