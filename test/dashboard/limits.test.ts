@@ -22,8 +22,12 @@ async function setup(options: Partial<DashboardOptions> = {}) {
   const dashboard = createDashboard({ source: telemetry, clock, ...options });
   cleanup.push(() => dashboard.close());
   const { url } = await dashboard.listen(0);
-  const breaker = (name: string) =>
-    new CircuitBreaker({
+  // The stream holds breakers weakly: each is kept until the test's cleanup, so a collection
+  // cannot drop one from the dashboard mid-test.
+  const held: CircuitBreaker[] = [];
+  cleanup.push(() => held.splice(0));
+  const breaker = (name: string) => {
+    const made = new CircuitBreaker({
       name,
       telemetry,
       clock,
@@ -31,6 +35,9 @@ async function setup(options: Partial<DashboardOptions> = {}) {
       failureThreshold: 2,
       recoveryTimeout: 5_000,
     });
+    held.push(made);
+    return made;
+  };
   const sse = async (headers?: Record<string, string>, query = '') => {
     const client = await SseClient.open(`${url}events${query}`, headers);
     cleanup.push(() => client.close());
