@@ -2,7 +2,7 @@
 // first, counts of the rest) and its publishing (one script call per interval at most, expiring,
 // stopped by fleet.close(), harmless when Redis fails).
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BreakerStats } from '../../src/breaker/circuit-breaker.js';
 import { CircuitBreaker, Telemetry } from '../../src/index.js';
 import { type RedisAdapter, redisFleet } from '../../src/redis/index.js';
@@ -114,6 +114,13 @@ function countingAdapter(clock: FakeClock, mode: { value: 'ok' | 'reject' | 'han
 }
 
 describe('redisFleet summary publishing', () => {
+  // Run after each test, last first: fleets are closed even when an assertion failed before the
+  // test body closed them (closing twice is harmless).
+  const cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
   it('summary — at most one call per second, for every outcome of the calls; none after close', async () => {
     for (const outcome of ['ok', 'reject', 'hang'] as const) {
       const clock = new FakeClock();
@@ -122,6 +129,7 @@ describe('redisFleet summary publishing', () => {
       const telemetry = new Telemetry();
       const breakers = ['a', 'b', 'c'].map((name) => new CircuitBreaker({ name, telemetry, clock }));
       const fleet = redisFleet({ client: adapter, prefix: 'rate', summary: { telemetry, clock } });
+      cleanup.push(() => fleet.close());
       await clock.advanceAsync(10_000);
       expect(publishes.length, outcome).toBeGreaterThanOrEqual(outcome === 'hang' ? 5 : 10);
       expect(publishes.length, outcome).toBeLessThanOrEqual(11);
@@ -149,13 +157,17 @@ describe('redisFleet summary publishing', () => {
       subscriber: () => ({ subscribe() {}, unsubscribe() {}, onReady() {}, close: () => Promise.resolve() }),
     };
     const telemetry = new Telemetry();
+    // Telemetry holds breakers weakly: both are kept until the cleanup, so a collection cannot
+    // drop one from the summary mid-test.
     const tripped = new CircuitBreaker({ name: 'payments', telemetry, clock, failureThreshold: 1 });
-    new CircuitBreaker({ name: 'search', telemetry, clock });
+    const held = [tripped, new CircuitBreaker({ name: 'search', telemetry, clock })];
+    cleanup.push(() => held.splice(0));
     await tripped.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     const fleet = redisFleet({
       client: adapter,
       summary: { telemetry, clock, label: 'web-1', ttlMs: 3_000 },
     });
+    cleanup.push(() => fleet.close());
     await clock.advanceAsync(0);
     expect(calls).toHaveLength(1);
     const { keys, args } = calls[0]!;
@@ -168,7 +180,6 @@ describe('redisFleet summary publishing', () => {
       ['payments', 'open'],
       ['search', 'closed'],
     ]);
-    await fleet.close();
   });
 
   it('summary — bad options are named', () => {
