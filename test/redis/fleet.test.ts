@@ -30,8 +30,11 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     open.push(i);
     return i;
   };
+  /** What a test made outside `make` (a fleet, a connection), closed last first with the instances. */
+  const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     await Promise.all(open.splice(0).map((i) => i.close()));
+    for (const close of closers.splice(0).reverse()) await close();
   };
 
   beforeAll(async () => {
@@ -314,12 +317,14 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
 
   it('attach — a fleet in registry defaults serves every breaker, each under its own keys', async () => {
     const connection = await connect(kind, server.port);
+    closers.push(() => connection.quit());
     const fleet = redisFleet({
       client: connection.client,
       flushIntervalMs: 40,
       deadlineMs: 1_000,
       minReporters: 1,
     });
+    closers.push(() => fleet.close());
     const prefix = uniqueName('reg');
     const registry = new BreakerRegistry({
       prefix,
@@ -331,8 +336,7 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     await waitFor(() => x.fleet?.state === 'open', 10_000, 'x open in the fleet');
     expect(y.fleet?.state).toBe('closed');
     expect(await admin.hget(`bw:v1:{${prefix}:x}:s`, 'st')).toBe('open');
-    await fleet.close();
-    await connection.quit();
+    await closeAll();
   });
 
   it('close — every key has a TTL within bounds and the keyspace empties after it', async () => {
