@@ -1,7 +1,7 @@
 // A registry with a fleet in its defaults, against a real redis-server: breakers handed out past
 // the cap (overflow) are local-only, so they add no subscription and no script call.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BreakerRegistry } from '../../src/index.js';
 import { redisFleet } from '../../src/redis/index.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
@@ -18,15 +18,6 @@ async function scriptCalls(admin: Redis): Promise<number> {
   return total;
 }
 
-/** Polls an async condition every 10 ms; rejects after `limitMs`. */
-async function until(condition: () => Promise<boolean>, what: string, limitMs = 5_000): Promise<void> {
-  const start = performance.now();
-  while (!(await condition())) {
-    if (performance.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.skipIf(!hasRedis)('registry with a fleet in its defaults', () => {
   let server: RedisServer;
   let admin: Redis;
@@ -36,6 +27,12 @@ describe.skipIf(!hasRedis)('registry with a fleet in its defaults', () => {
     admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
     await admin.connect();
   });
+  // Run after each test, last first: a failed assertion does not leave a fleet or a connection
+  // running into the next test.
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
   afterAll(async () => {
     admin.disconnect();
     await server.dispose();
@@ -43,10 +40,12 @@ describe.skipIf(!hasRedis)('registry with a fleet in its defaults', () => {
 
   it('overflow — 2,000 keys past a full cap add no channel and no script call', async () => {
     const connection = await connect('ioredis', server.port);
+    cleanup.push(() => connection.quit());
     const client = connection.client as Redis;
     const clock = new FakeClock(1_000_000);
     const prefix = uniqueName('ovf');
     const fleet = redisFleet({ client, prefix, syncIntervalMs: 1_000, deadlineMs: 5_000 });
+    cleanup.push(() => fleet.close());
     const registry = new BreakerRegistry({
       clock,
       maxBreakers: 20,
@@ -59,7 +58,7 @@ describe.skipIf(!hasRedis)('registry with a fleet in its defaults', () => {
     await waitFor(() => held.every((b) => b.fleet?.state !== 'unknown'), 5_000, 'first syncs');
     const channels = `${prefix}:*`;
     const subscribed = async () => ((await admin.pubsub('CHANNELS', channels)) as string[]).length;
-    await until(async () => (await subscribed()) === 20, '20 subscriptions');
+    await waitFor(async () => (await subscribed()) === 20, 10_000, '20 subscriptions');
 
     await client.ping(); // every earlier command on this connection has been answered
     const before = await scriptCalls(admin);
@@ -76,8 +75,9 @@ describe.skipIf(!hasRedis)('registry with a fleet in its defaults', () => {
     const sentinel = registry.get('sentinel');
     expect(sentinel.fleet).toBeDefined();
     const sentinelChannel = fleet.keysOf('sentinel').channel;
-    await until(
+    await waitFor(
       async () => ((await admin.pubsub('CHANNELS', sentinelChannel)) as string[]).length === 1,
+      10_000,
       'the sentinel subscription',
     );
     expect(await subscribed()).toBe(20);
@@ -93,8 +93,5 @@ describe.skipIf(!hasRedis)('registry with a fleet in its defaults', () => {
     }
     const perInterval = ((await scriptCalls(admin)) - start) / 3;
     expect(perInterval).toBeLessThanOrEqual(20);
-
-    await fleet.close();
-    await connection.quit();
   });
 });
