@@ -64,10 +64,7 @@ class App {
   /** Waits until `more` calls succeeded after this point. */
   async served(more: number): Promise<void> {
     const start = (await this.count()).ok;
-    const until = performance.now() + LIMIT;
-    while ((await this.count()).ok < start + more) {
-      if (performance.now() > until) throw new Error(`fewer than ${more} calls served`);
-    }
+    await waitFor(async () => (await this.count()).ok >= start + more, LIMIT, `${more} calls served`);
   }
   /** Stops the app and resolves its exit code (it must exit on its own). */
   async stop(): Promise<number | null> {
@@ -272,13 +269,13 @@ describe.skipIf(!hasRedis).each(CLIENTS)('a client that lost its connection (%s)
       await expect(storage.size()).rejects.toThrow();
       await server.resume(); // empty: no persistence
       // The client reconnects on its own; the storage answers again (an empty stream).
-      const until = performance.now() + LIMIT;
       let size: number | undefined;
-      while (size === undefined) {
-        size = await storage.size().catch(() => undefined);
-        if (size === undefined && performance.now() > until) throw new Error('the storage never answered');
-        if (size === undefined) await sleep(50);
-      }
+      await waitFor(
+        async () => (size = await storage.size().catch(() => undefined)) !== undefined,
+        LIMIT,
+        'the storage to answer',
+        50,
+      );
       expect(size).toBe(0);
     } finally {
       await connection.quit();
