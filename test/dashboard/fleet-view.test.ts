@@ -144,12 +144,12 @@ describe.skipIf(!hasRedis || !browserTool.found)('dashboard — fleet view acros
         row(s, 'cache-b')?.state === 'open'
       );
     };
-    const start = performance.now();
-    while (!settled(snap)) {
-      if (performance.now() - start > 20_000) throw new Error(`not settled: ${JSON.stringify(snap.fleet)}`);
-      await new Promise((r) => setTimeout(r, 200));
-      snap = await snapshot();
-    }
+    await waitFor(
+      async () => settled((snap = await snapshot())),
+      20_000,
+      () => `the fleet view to settle: ${JSON.stringify(snap.fleet)}`,
+      200,
+    );
     const payments = row(snap, 'payments')!;
     expect(payments.state).toBe('open');
     const on = Object.fromEntries(payments.instances.map((i) => [i.label, i]));
@@ -217,9 +217,8 @@ describe.skipIf(!hasRedis || !browserTool.found)('dashboard — fleet view acros
     // Reads: at most one a second while the page is open (ZRANGE of the index, then MGET); and
     // publications (the only SET) at most one a second per instance.
     await redis.call('CONFIG', 'RESETSTAT');
-    const t0 = performance.now();
-    while ((await zranges()) < 4) await new Promise((r) => setTimeout(r, 100));
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds =
+      (await waitFor(async () => (await zranges()) >= 4, 20_000, 'four reads of the index', 100)) / 1000;
     expect(seconds).toBeGreaterThanOrEqual(3 - 0.1);
     expect(await sets()).toBeLessThanOrEqual(3 * (Math.ceil(seconds) + 1));
 
@@ -236,11 +235,12 @@ describe.skipIf(!hasRedis || !browserTool.found)('dashboard — fleet view acros
     await waitFor(() => dashboard.stats().clients === 0, 10_000, 'the stream to close');
     const idle = await zranges();
     const until = (await sets()) + 6;
-    const begin = performance.now();
-    while ((await sets()) < until) {
-      if (performance.now() - begin > 15_000) throw new Error('the instances stopped publishing');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor(
+      async () => (await sets()) >= until,
+      15_000,
+      'three publications by each live instance',
+      200,
+    );
     expect(await zranges()).toBe(idle);
     expect(errors).toEqual([]);
 
