@@ -256,19 +256,31 @@ export const PAGE_SCRIPT = String.raw`
     renderPolicies(snap, q);
   }
 
-  // Every breaker as counts per class; a class is a button that shows only that class.
+  // Every breaker as counts per class; a class is a button that shows only that class. Rebuilt only
+  // when a count changed, and clicks are taken on the container: a click is never lost to a frame
+  // that replaces the button under the pointer.
+  var summaryShown = '';
   function renderSummary(snap) {
-    var counts = snap.counts, items = [el('span', 'total', plural(snap.total, 'breaker'))];
+    var counts = snap.counts;
+    var key = snap.total + '|' + CLASSES.map(function (k) { return counts[k]; }).join('|');
+    if (key === summaryShown) return;
+    summaryShown = key;
+    var items = [el('span', 'total', plural(snap.total, 'breaker'))];
     CLASSES.forEach(function (k) {
       items.push(document.createTextNode(' \u00b7 '));
       var b = el('button', 'count c-' + k + (counts[k] > 0 && k !== 'healthy' ? ' hot' : ''), num(counts[k]) + ' ' + k);
       b.type = 'button';
       b.setAttribute('data-show', k);
-      b.addEventListener('click', function () { setQuery({ show: query.show === k ? 'all' : k, page: 0 }); });
       items.push(b);
     });
     summaryEl.replaceChildren.apply(summaryEl, items);
   }
+  summaryEl.addEventListener('click', function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest('button[data-show]') : null;
+    if (!b) return;
+    var k = b.getAttribute('data-show');
+    setQuery({ show: query.show === k ? 'all' : k, page: 0 });
+  });
 
   function renderPager(snap) {
     var from = snap.page * snap.limit, to = from + snap.breakers.length;
