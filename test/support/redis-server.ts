@@ -1,7 +1,16 @@
 /**
- * A real `redis-server` for tests: started on a free loopback port with no persistence
- * (`--save "" --appendonly no`, a temporary `--dir`), stopped by its PID. `requireRedis()` decides
- * what a test file does when the binary is missing (see require-tool.ts).
+ * A real `redis-server` for tests, with no persistence (`--save "" --appendonly no`, a temporary
+ * `--dir`), listening on 127.0.0.1 and stopped by its PID.
+ *
+ * Ports are not reserved: `freePort()` asks the system for a free port and closes its listener
+ * again, so another process can take the port before redis-server binds it. `RedisServer.start()`
+ * therefore only returns once the server answering on the port reports its own child's PID
+ * (`INFO server`, `process_id`); when the child could not bind, or another server answers, it
+ * kills the child and tries a fresh port, up to five attempts in all. `restart()` and `resume()`
+ * reuse the same port, which nothing holds while the server is stopped: they throw when another
+ * process took it meanwhile.
+ *
+ * `requireRedis()` decides what a test file does when the binary is missing (see require-tool.ts).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,6 +74,7 @@ export function serverPid(port: number): Promise<number | undefined> {
     };
     socket.setTimeout(2_000, () => done(undefined));
     socket.once('error', () => done(undefined));
+    socket.once('close', () => done(undefined)); // closed without answering: not Redis
     socket.once('connect', () => socket.write('INFO server\r\n'));
     socket.setEncoding('utf8').on('data', (data: string) => {
       reply += data;
@@ -88,18 +98,20 @@ export class RedisServer {
   }
 
   /**
-   * Starts a server on a free port and waits until it answers. When the port was taken in the
-   * meantime (the server exits, or another process answers there), tries again on a fresh port.
+   * Starts a server on a free port and waits until it answers as itself. When the port was taken
+   * in the meantime (the server exits, or another process answers there), tries again on a fresh
+   * port, up to five attempts. `choosePort` picks each attempt's port (tests of this module
+   * pass one that offers a taken port first).
    */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(choosePort: () => Promise<number> = freePort): Promise<RedisServer> {
+    const server = new RedisServer(await choosePort());
     for (let attempt = 1; ; attempt++) {
       if (await server.#spawn()) return server;
       if (attempt === 5) {
         await server.dispose();
         throw new Error('redis-server could not bind a free port in 5 attempts');
       }
-      server.#port = await freePort();
+      server.#port = await choosePort();
     }
   }
 
