@@ -232,7 +232,10 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     a.fleet.force(name, 'release').catch(() => undefined); // any reply will do; this one sees gen 0
     await waitFor(() => a.breaker.fleet?.state === 'closed', 10_000, 'regression accepted');
     expect(a.breaker.fleet!.generation).toBeLessThan(before);
-    expect(a.events.filter((e) => e.kind === 'regression')).toHaveLength(1);
+    expect(
+      a.events.filter((e) => e.kind === 'regression'),
+      JSON.stringify(a.events),
+    ).toHaveLength(1);
     await closeAll();
   });
 
