@@ -58,6 +58,13 @@ describe('pipeline — arguments', () => {
       },
     };
     await expect(p.execute(() => 1, options)).rejects.toBe(boom);
+    // Even when the outermost policy reads the signal without guarding (a policy of the user's).
+    const unguarded: AnsweringPolicy = {
+      execute: <T>(fn: Protected<T>, o?: ExecuteOptions) =>
+        Promise.resolve(fn({ signal: o?.signal } as PolicyContext)),
+      wrap: () => () => Promise.resolve(undefined as never),
+    };
+    await expect(pipeline(unguarded).execute(() => 1, options)).rejects.toBe(boom);
     // A good signal reaches the function through every policy.
     const controller = new AbortController();
     await expect(p.execute(({ signal }) => signal, { signal: controller.signal })).resolves.toBe(
