@@ -131,6 +131,28 @@ describe.skipIf(!browserTool.found)('dashboard — in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('page — a frame that changes no count keeps the summary, so a click on a count is not lost', async () => {
+    const { clock, url, breaker } = await setup();
+    const alpha = breaker('alpha');
+    const beta = breaker('beta');
+    while (beta.state === 'closed')
+      await beta.execute(() => Promise.reject(new Error('down'))).catch(() => 0);
+    await alpha.execute(async () => 'ok');
+    const { page, errors } = await open(url);
+    const open1 = page.locator('#summary button[data-show="open"]');
+    await expect.poll(() => open1.textContent()).toBe('1 open');
+    await open1.evaluate((b) => b.setAttribute('data-mark', 'first'));
+    // The next frames change the cards (time in state), not a count.
+    const meta = () => page.locator('.card[data-name="alpha"] .meta').textContent();
+    const before = await meta();
+    clock.advance(5_000);
+    await expect.poll(meta).not.toBe(before);
+    expect(await open1.getAttribute('data-mark')).toBe('first');
+    await open1.click();
+    await expect.poll(() => page.locator('.card .name').allTextContents()).toEqual(['beta']);
+    expect(errors).toEqual([]);
+  });
+
   it('page — renders a malicious breaker name as text, creating no element', async () => {
     const { clock, url, breaker } = await setup();
     const evil = breaker(EVIL);
