@@ -106,6 +106,13 @@ export class RedisFleetMember implements FleetMember {
   /** This instance's configuration does not own the fleet record: local-only until it does. */
   #refused = false;
   #lastMismatchAt = -Infinity;
+  /** Script calls sent so far; each reply is applied with the number of its call. */
+  #sent = 0;
+  /**
+   * Calls sent before the last hint moved the view on: their replies may come from before that
+   * transition, so a lower generation in them is late news, not a store that lost data.
+   */
+  #sentBeforeHint = 0;
   #flushTimer: TimerHandle = undefined;
   #syncTimer: TimerHandle = undefined;
   #reconnectTimer: TimerHandle = undefined;
@@ -231,8 +238,9 @@ export class RedisFleetMember implements FleetMember {
 
   /** Operator action for the whole fleet: `isolate`, `reset` or `release`. Resolves the new state. */
   async force(action: 'isolate' | 'reset' | 'release'): Promise<FleetState> {
+    const seq = ++this.#sent;
     const reply = await this.#script.run('force', [action], this.#clock, this.#s.deadlineMs, this.#viewArg());
-    this.#apply(reply, false);
+    this.#apply(reply, seq);
     return this.#view.state;
   }
 
@@ -243,6 +251,7 @@ export class RedisFleetMember implements FleetMember {
     const g = Number(gen);
     const state = STATE_NAMES[st as StoredState] as FleetState | undefined;
     if (state === undefined || epoch !== this.#view.epoch || !(g > this.#view.gen)) return;
+    this.#sentBeforeHint = this.#sent;
     this.#accept({ state, gen: g, epoch, untilLocal: Number(until) - this.#offset }, 'transition');
   }
 
@@ -277,13 +286,14 @@ export class RedisFleetMember implements FleetMember {
       this.#storeError(new Error(`breakwater/redis: the ${adapter.kind} client is not connected`), true);
       return Promise.resolve(undefined);
     }
+    const seq = ++this.#sent;
     return this.#script.run(op, args, this.#clock, this.#s.deadlineMs, this.#viewArg()).then(
       (reply) => {
         this.#ctx.outcome?.(true);
         if (this.#closed || !this.#healthy) return undefined;
         this.#errors = 0;
         try {
-          this.#apply(reply, false);
+          this.#apply(reply, seq);
         } catch (error) {
           // A bug here must not turn into a failed call or an unhandled rejection.
           fleetWarning(`applying a fleet reply failed: ${describeError(error)}`);
@@ -299,7 +309,8 @@ export class RedisFleetMember implements FleetMember {
     );
   }
 
-  #apply(reply: FleetReply, confirmed: boolean): void {
+  /** Applies the reply to call number `seq`. */
+  #apply(reply: FleetReply, seq: number): void {
     this.#lastReplyAt = reply.receivedAt;
     this.#offset = reply.now - (reply.sentAt + reply.receivedAt) / 2;
     const next: View = {
@@ -325,9 +336,12 @@ export class RedisFleetMember implements FleetMember {
       this.#accept(next, 'transition');
       return;
     }
+    // A lower generation of the same epoch, from a call sent before a hint moved the view on: the
+    // call may have run before that transition. Late news, not lost data.
+    if (reply.epoch === v.epoch && seq <= this.#sentBeforeHint) return;
     // A lower generation or a new epoch: Redis lost data. Accept it on a second, consecutive reply.
     const r = this.#regression;
-    if (confirmed || (r?.epoch === reply.epoch && reply.gen >= r.gen)) {
+    if (r?.epoch === reply.epoch && reply.gen >= r.gen) {
       this.#regression = undefined;
       this.#accept(next, 'regression');
       return;
@@ -376,14 +390,18 @@ export class RedisFleetMember implements FleetMember {
       this.#reconnectTimer = clock.setTimeout(this.#reconnect, this.#s.reconnectIntervalMs);
       return;
     }
+    let seq = 0;
     withDeadline(this.#ctx.adapter.command(['PING']), this.#s.deadlineMs, clock, 'fleet ping')
-      .then(() => this.#script.run('sync', [], clock, this.#s.deadlineMs, this.#viewArg()))
+      .then(() => {
+        seq = ++this.#sent;
+        return this.#script.run('sync', [], clock, this.#s.deadlineMs, this.#viewArg());
+      })
       .then(
         (reply) => {
           if (this.#closed) return;
           this.#healthy = true;
           this.#errors = 0;
-          this.#apply(reply, false);
+          this.#apply(reply, seq);
           this.#emit('restored');
         },
         () => {
