@@ -378,9 +378,10 @@ function subscribeOptions(options: TelemetrySubscribeOptions): readonly number[]
     const ok =
       Array.isArray(buckets) &&
       buckets.length > 0 &&
-      buckets.every(
-        (x, i) =>
-          typeof x === 'number' && Number.isFinite(x) && x > 0 && (i === 0 || x > (buckets[i - 1] ?? 0)),
+      // A copy reads a hole as undefined, which fails the check (`every` would skip it); a number
+      // check is implied, as Number.isFinite is false for anything but a number.
+      Array.from(buckets).every(
+        (x, i, all) => Number.isFinite(x) && x > 0 && (i === 0 || x > (all[i - 1] ?? 0)),
       );
     if (!ok)
       throw new RangeError(
