@@ -76,14 +76,21 @@ describe('error classes', () => {
     expect(CircuitOpenError.fast('a', 'open', 1, 'fleet').source).toBe('fleet');
   });
 
-  it('CircuitOpenError — message and stack are prototype getters that can be redefined, like Error.prototype.message', () => {
-    for (const key of ['message', 'stack']) {
-      expect(Object.getOwnPropertyDescriptor(CircuitOpenError.prototype, key)).toEqual({
-        get: expect.any(Function) as unknown,
-        set: undefined,
-        enumerable: false,
-        configurable: true,
-      });
+  it('CircuitOpenError — message and stack are prototype getters that can be redefined, like Error.prototype.message', async () => {
+    // Also a fresh evaluation of the module, as another copy of the package makes: the getters are
+    // defined once, when the module loads.
+    const copy = '../../src/core/errors.js?copy';
+    const fresh = ((await import(copy)) as { CircuitOpenError: typeof CircuitOpenError }).CircuitOpenError;
+    expect(fresh).not.toBe(CircuitOpenError);
+    for (const errorClass of [CircuitOpenError, fresh]) {
+      for (const key of ['message', 'stack']) {
+        expect(Object.getOwnPropertyDescriptor(errorClass.prototype, key)).toEqual({
+          get: expect.any(Function) as unknown,
+          set: undefined,
+          enumerable: false,
+          configurable: true,
+        });
+      }
     }
   });
 
