@@ -2,7 +2,7 @@
 // activity flags follow the subscriptions, and a listener's error is reported, never rethrown
 // (docs/contract.md §9.3, "Listeners never hurt the caller").
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Emitter, reportListenerError } from '../../src/core/events.js';
+import { Emitter, reportListenerError, watchListenerResult } from '../../src/core/events.js';
 
 interface Events {
   tick: number;
@@ -94,6 +94,13 @@ describe('Emitter subscriptions', () => {
     expect(new Emitter<Events>('src').watchedActive).toBe(false);
   });
 
+  it('watchedActive — disposing a listener of another event leaves a watched listener counted', () => {
+    const emitter = new Emitter<Events>('src', ['tick']);
+    emitter.on('tick', () => undefined);
+    emitter.on('tock', () => undefined).dispose();
+    expect(emitter.watchedActive).toBe(true);
+  });
+
   it('on — a listener that is not a function is a TypeError naming the event and the type', () => {
     const emitter = new Emitter<Events>('src');
     expect(() => emitter.on('tick', 'nope' as never)).toThrow(
@@ -146,6 +153,46 @@ describe('Emitter listener reports', () => {
     const reports = warningsUntil('no stack here');
     reportListenerError('a listener', error, true);
     expect(await reports).toEqual(['breakwater: a listener returned a rejected promise: no stack here']);
+  });
+
+  describe('with process.emitWarning observed', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('reportListenerError — a BreakwaterListenerWarning with code BREAKWATER_LISTENER', () => {
+      const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      reportListenerError('a "tick" listener of "db"', 'gone');
+      expect(emitWarning.mock.calls).toEqual([
+        [
+          'breakwater: a "tick" listener of "db" threw: gone',
+          { type: 'BreakwaterListenerWarning', code: 'BREAKWATER_LISTENER' },
+        ],
+      ]);
+    });
+
+    it('emit — a function returned by a listener is watched as a thenable when it has a then', () => {
+      const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      const thenableFunction = Object.assign(() => undefined, {
+        then(_resolve: unknown, reject: (error: unknown) => void): void {
+          reject('function rejected');
+        },
+      });
+      const emitter = new Emitter<Events>('db');
+      emitter.on('tick', () => thenableFunction as never);
+      emitter.emit('tick', 1);
+      expect(emitWarning.mock.calls.map(([message]) => message)).toEqual([
+        'breakwater: a "tick" listener of "db" returned a rejected promise: function rejected',
+      ]);
+    });
+
+    it('watchListenerResult — undefined and other primitives are ignored without a warning', () => {
+      const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      for (const result of [undefined, null, 0, 'text', true, Symbol('s'), 1n]) {
+        watchListenerResult(result, 'a listener');
+      }
+      expect(emitWarning).not.toHaveBeenCalled();
+    });
   });
 
   describe('without process.emitWarning', () => {

@@ -69,6 +69,31 @@ describe('error classes', () => {
     });
   });
 
+  it('CircuitOpenError — source is local unless the fleet refused, with new and with fast', () => {
+    expect(new CircuitOpenError('a', 'open', 1).source).toBe('local');
+    expect(CircuitOpenError.fast('a', 'open', 1).source).toBe('local');
+    expect(new CircuitOpenError('a', 'open', 1, 'fleet').source).toBe('fleet');
+    expect(CircuitOpenError.fast('a', 'open', 1, 'fleet').source).toBe('fleet');
+  });
+
+  it('CircuitOpenError — message and stack are prototype getters that can be redefined, like Error.prototype.message', async () => {
+    // Also a fresh evaluation of the module, as another copy of the package makes: the getters are
+    // defined once, when the module loads.
+    const copy = '../../src/core/errors.js?copy';
+    const fresh = ((await import(copy)) as { CircuitOpenError: typeof CircuitOpenError }).CircuitOpenError;
+    expect(fresh).not.toBe(CircuitOpenError);
+    for (const errorClass of [CircuitOpenError, fresh]) {
+      for (const key of ['message', 'stack']) {
+        expect(Object.getOwnPropertyDescriptor(errorClass.prototype, key)).toEqual({
+          get: expect.any(Function) as unknown,
+          set: undefined,
+          enumerable: false,
+          configurable: true,
+        });
+      }
+    }
+  });
+
   it('BreakwaterError — keeps a cause', () => {
     const cause = new Error('root');
     const error = new BreakwaterError('ERR_X', 'p', 'wrapped', { cause });
@@ -117,6 +142,16 @@ describe('guards', () => {
       expect(isCircuitOpenError(value)).toBe(false);
       expect(isCallTimeoutError(value)).toBe(false);
       expect(isBulkheadFullError(value)).toBe(false);
+    }
+  });
+
+  it('guards — false for a function carrying the brand, and for proxies whose reads throw', () => {
+    const branded = Object.assign(() => undefined, { [BRAND]: 'ERR_CIRCUIT_OPEN' });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const value of [branded, proxy]) {
+      expect(isBreakwaterError(value)).toBe(false);
+      expect(isCircuitOpenError(value)).toBe(false);
     }
   });
 

@@ -1,6 +1,6 @@
 // OptionChecker: every problem collected, one error, TypeError when any type is wrong.
 import { describe, expect, it } from 'vitest';
-import { isAbortSignal, OptionChecker } from '../../src/core/validate.js';
+import { isAbortSignal, OptionChecker, show } from '../../src/core/validate.js';
 
 describe('OptionChecker', () => {
   it('throwIfAny — does nothing when every option is fine', () => {
@@ -65,6 +65,58 @@ describe('OptionChecker', () => {
   });
 });
 
+describe('show', () => {
+  it('show — an instance is named by its constructor, with the article its first letter takes', () => {
+    expect(show(new Map())).toBe('a Map');
+    expect(show(new TextEncoder())).toBe('a TextEncoder');
+    expect(show(new EventTarget())).toBe('an EventTarget');
+  });
+
+  it('show — an instance whose constructor has no usable name is "an object"', () => {
+    // The prototype chain holds no constructor at all.
+    expect(show(Object.create(Object.create(null) as object))).toBe('an object');
+    expect(show(Object.create({ constructor: { name: '' } }))).toBe('an object');
+    expect(show(Object.create({ constructor: { name: 5 } }))).toBe('an object');
+  });
+
+  it('show — an object without a prototype is shown like a plain object', () => {
+    expect(show(Object.create(null))).toBe('an empty object');
+    expect(show(Object.assign(Object.create(null) as object, { a: 1 }))).toBe('{"a":1}');
+  });
+
+  it('show — JSON up to 60 characters; longer, or holding undefined, named by its keys', () => {
+    expect(show({ s: 'x'.repeat(52) })).toBe(`{"s":"${'x'.repeat(52)}"}`);
+    expect(show({ s: 'x'.repeat(53) })).toBe('a plain object with keys s');
+    expect(show({ a: undefined })).toBe('a plain object with keys a');
+  });
+
+  it('show — at most six keys are listed', () => {
+    const six = { a: undefined, b: 1, c: 1, d: 1, e: 1, f: 1 };
+    expect(show(six)).toBe('a plain object with keys a, b, c, d, e, f');
+    expect(show({ ...six, g: 1 })).toBe('a plain object with keys a, b, c, d, e, f, ...');
+  });
+
+  it('show — an array is JSON when short, else named by its length', () => {
+    expect(show([])).toBe('[]');
+    expect(show([1, 2])).toBe('[1,2]');
+    expect(show(new Array<number>(30).fill(1000))).toBe('an array of 30');
+    expect(show([() => 1])).toBe('an array of 1');
+  });
+});
+
+describe('OptionChecker results', () => {
+  it('number and func — false for a value of the wrong type, recorded as a TypeError', () => {
+    const check = new OptionChecker('Thing');
+    expect(check.number('n', '2', {})).toBe(false);
+    expect(check.func('f', 1)).toBe(false);
+    expect(() => check.throwIfAny()).toThrow(
+      new TypeError(
+        'invalid Thing options: n must be a finite number (got "2"); f must be a function (got 1)',
+      ),
+    );
+  });
+});
+
 describe('isAbortSignal', () => {
   it('isAbortSignal — accepts AbortSignals and objects that behave as one, nothing else', () => {
     const target = new EventTarget();
@@ -76,8 +128,31 @@ describe('isAbortSignal', () => {
     expect(isAbortSignal(new AbortController().signal)).toBe(true);
     expect(isAbortSignal(AbortSignal.abort())).toBe(true);
     expect(isAbortSignal(foreign)).toBe(true);
-    for (const bad of [undefined, null, {}, 'abort', 1, target, { ...foreign, aborted: 'no' }]) {
+    const { addEventListener, removeEventListener } = foreign;
+    for (const bad of [
+      undefined,
+      null,
+      {},
+      'abort',
+      1,
+      target,
+      { ...foreign, aborted: 'no' },
+      { aborted: false, removeEventListener },
+      { aborted: false, addEventListener },
+    ]) {
       expect(isAbortSignal(bad)).toBe(false);
     }
+  });
+
+  it('isAbortSignal — an AbortSignal of this realm is accepted by its class, no property read', () => {
+    const reads: PropertyKey[] = [];
+    const signal = new Proxy(new AbortController().signal, {
+      get(target, key) {
+        reads.push(key);
+        return Reflect.get(target, key, target) as unknown;
+      },
+    });
+    expect(isAbortSignal(signal)).toBe(true);
+    expect(reads).toEqual([]);
   });
 });
