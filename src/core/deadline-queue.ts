@@ -1,6 +1,10 @@
 import type { Clock, TimerHandle } from './clock.js';
 
-/** An entry of a {@link DeadlineQueue}: something that expires at `deadline`. */
+/**
+ * An entry of a {@link DeadlineQueue}: something that expires at `deadline`. `prev` and `next`
+ * belong to the queue: both `undefined` while the entry is not queued (set so before its first
+ * push), both set by `push`, both cleared by `remove`. An entry is in one queue at a time.
+ */
 export interface Expiring {
   readonly deadline: number;
   prev: Expiring | undefined;
@@ -67,13 +71,23 @@ export class DeadlineQueue {
 
   /** Called by the alarm: expires every entry due by `due`, then asks to be woken for the next. */
   wake(due: number): void {
-    let entry = this.#tail?.next;
-    while (entry !== undefined && entry.deadline <= due) {
-      this.remove(entry);
-      entry.expire();
-      entry = this.#tail?.next;
+    // An expiring entry may push a new one (a call started by a timed-out call's fallback or
+    // listener). That push must not schedule the queue for its own deadline, later than those of
+    // the entries still queued: while waking, `wakeAt` is not `Infinity`, and the head is
+    // scheduled once at the end.
+    this.wakeAt = due;
+    try {
+      let entry = this.#tail?.next;
+      while (entry !== undefined && entry.deadline <= due) {
+        this.remove(entry);
+        entry.expire();
+        entry = this.#tail?.next;
+      }
+    } finally {
+      this.wakeAt = Infinity;
+      const head = this.#tail?.next;
+      if (head !== undefined) this.#alarm.schedule(this, head.deadline);
     }
-    if (entry !== undefined && this.wakeAt === Infinity) this.#alarm.schedule(this, entry.deadline);
   }
 }
 

@@ -1,7 +1,7 @@
 // docs/contract.md §7.1 (timeout) and §7.2 (execute's signal): timeouts, caller aborts, late results.
 import { describe, expect, it, vi } from 'vitest';
-import { CallTimeoutError, isCircuitOpenError } from '../../src/index.js';
-import { EventRecorder, settle } from '../../src/testing/index.js';
+import { CallTimeoutError, CircuitBreaker, isCircuitOpenError } from '../../src/index.js';
+import { EventRecorder, FakeClock, settle } from '../../src/testing/index.js';
 import { caught, type Deferred, deferred, failTimes, makeBreaker, ok } from './helpers.js';
 
 describe('caller signal', () => {
@@ -164,6 +164,34 @@ describe('caller signal', () => {
 });
 
 describe('timeout', () => {
+  it('execute — a call started by a timed-out call’s fallback does not delay the calls already waiting', async () => {
+    const clock = new FakeClock();
+    const timedOutAt: number[] = [];
+    const never = (): Promise<string> => new Promise(() => undefined);
+    const breaker: CircuitBreaker = new CircuitBreaker({
+      clock,
+      timeout: 100,
+      fallback: () => {
+        timedOutAt.push(clock.now());
+        // The first timeout retries at once: a new call, with a deadline later than the second's.
+        if (timedOutAt.length === 1) void breaker.execute(never);
+        return 'fallback';
+      },
+    });
+    const first = breaker.execute(never);
+    await clock.advanceAsync(5);
+    const second = breaker.execute(never);
+    await clock.advanceAsync(95);
+    expect(timedOutAt).toEqual([100]);
+    expect(await first).toBe('fallback');
+    await clock.advanceAsync(5);
+    expect(timedOutAt).toEqual([100, 105]);
+    expect(await second).toBe('fallback');
+    await clock.advanceAsync(95);
+    expect(timedOutAt).toEqual([100, 105, 200]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('execute — on expiry aborts fn’s signal with the CallTimeoutError the caller receives', async () => {
     const { breaker, clock } = makeBreaker({ name: 'api', timeout: 250 });
     let seen: AbortSignal | undefined;

@@ -1,6 +1,6 @@
 // The system clock's timers: they fire, they can be cancelled, and only a keep-alive wait holds
 // the process open (README "Testing with a fake clock"; docs/contract.md §18).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/index.js';
 
 /** Resolves when a system-clock timer of `ms` fires. */
@@ -45,6 +45,25 @@ describe('systemClock timers', () => {
       systemClock.clearTimeout(undefined);
       systemClock.clearTimeout({});
     }).not.toThrow();
+  });
+
+  it('setTimeout — a timer handle without unref (a number, as in browsers) is returned as it is', () => {
+    const calls: unknown[][] = [];
+    vi.stubGlobal('setTimeout', (...args: unknown[]) => {
+      calls.push(args);
+      return 42;
+    });
+    try {
+      const fn = (): void => undefined;
+      expect(systemClock.setTimeout(fn, 10)).toBe(42);
+      expect(systemClock.setTimeout(fn, 20, { keepAlive: true })).toBe(42);
+      expect(calls).toEqual([
+        [fn, 10],
+        [fn, 20],
+      ]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('now — advances with real time', async () => {
