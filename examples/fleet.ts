@@ -13,12 +13,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { CircuitBreaker, isCircuitOpenError } from 'breakwater';
-import { redisFleet } from 'breakwater/redis';
+import { redisFleet, type RedisFleetOptions } from 'breakwater/redis';
 
 /** Runs the example; returns what happened, for the tests. */
 export async function main(
   log: (line: string) => void = console.log,
   redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  /** Fleet options over the example's (the tests give a loaded machine a longer `deadlineMs`). */
+  fleetOptions: Partial<Omit<RedisFleetOptions, 'client'>> = {},
 ) {
   let received = 0;
   let healthy = false;
@@ -46,7 +48,7 @@ export async function main(
       // Without an `error` listener a Redis outage would crash (node-redis) or flood the log (ioredis).
       redis.on('error', (err) => log(`  ${id}: redis: ${err.message}`));
       await redis.connect();
-      const fleet = redisFleet({ client: redis, prefix: 'example', flushIntervalMs: 50 });
+      const fleet = redisFleet({ client: redis, prefix: 'example', flushIntervalMs: 50, ...fleetOptions });
       const breaker = new CircuitBreaker({
         name: 'payments',
         failureThreshold: 5, // per instance, and for the fleet
@@ -57,16 +59,33 @@ export async function main(
       });
       breaker.on('fleet', (e) => {
         if (e.kind === 'transition') log(`  ${id}: fleet is ${e.state}`);
+        else if (e.kind === 'degraded' || e.kind === 'restored') log(`  ${id}: Redis ${e.kind}`);
       });
       return { id, redis, fleet, breaker };
     }),
   );
+  /** Resolves once every instance has seen the fleet in `state` (rejects after 10 s). */
+  const fleetIs = (state: string) =>
+    Promise.all(
+      instances.map(({ breaker }) => {
+        if (breaker.fleet?.state === state) return Promise.resolve();
+        return new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`the fleet was not ${state} within 10 s`)), 10_000);
+          const listener = breaker.on('fleet', (e) => {
+            if (e.state !== state) return;
+            clearTimeout(timer);
+            listener[Symbol.dispose]();
+            resolve();
+          });
+        });
+      }),
+    );
   try {
     await instances[0]!.fleet.force('payments', 'reset'); // start from a known state
     log('each instance fails twice: 6 failures in the fleet, 2 in each local breaker');
     for (const { breaker } of instances)
       for (let i = 0; i < 2; i++) await breaker.execute(charge).catch(() => undefined);
-    await sleep(200);
+    await fleetIs('open'); // the counts are flushed within 50 ms; the open is announced on pub/sub
     const outcomes = await Promise.all(
       instances.map(({ breaker }) =>
         breaker.execute(charge).then(
@@ -83,7 +102,7 @@ export async function main(
     log('the API is back; after the open period one probe closes the fleet');
     const before = received;
     await Promise.all(instances.map(({ breaker }) => breaker.execute(charge).catch(() => undefined)));
-    await sleep(100);
+    await fleetIs('closed');
     const after = await Promise.all(instances.map(({ breaker }) => breaker.execute(charge)));
     log(`probes sent: ${received - before - after.length}; then: ${after.join(', ')}`);
     return { outcomes, received, states: instances.map((i) => i.breaker.fleet?.state) };

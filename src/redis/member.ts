@@ -50,6 +50,8 @@ export interface MemberContext {
 
 const EAGER_MIN_MS = 50;
 const ACQUIRE_MIN_MS = 100;
+/** Deadline of `force`, an operator's call (the breaker's own calls use `deadlineMs`). */
+export const FORCE_DEADLINE_MS = 5_000;
 
 const STATE_NAMES: Readonly<Record<StoredState, FleetState>> = {
   closed: 'closed',
@@ -236,10 +238,15 @@ export class RedisFleetMember implements FleetMember {
     void this.#call('sync', []);
   }
 
-  /** Operator action for the whole fleet: `isolate`, `reset` or `release`. Resolves the new state. */
+  /**
+   * Operator action for the whole fleet: `isolate`, `reset` or `release`. Resolves the new state.
+   * Not on a call's path, so it waits up to `FORCE_DEADLINE_MS` (or `deadlineMs` if longer): a
+   * slow store should delay an operator's action, not fail it with its outcome unknown.
+   */
   async force(action: 'isolate' | 'reset' | 'release'): Promise<FleetState> {
     const seq = ++this.#sent;
-    const reply = await this.#script.run('force', [action], this.#clock, this.#s.deadlineMs, this.#viewArg());
+    const deadline = Math.max(this.#s.deadlineMs, FORCE_DEADLINE_MS);
+    const reply = await this.#script.run('force', [action], this.#clock, deadline, this.#viewArg());
     this.#apply(reply, seq);
     return this.#view.state;
   }

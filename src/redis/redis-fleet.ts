@@ -38,7 +38,7 @@ export interface RedisFleetOptions {
   readonly eagerFlushFailures?: number;
   /** An idle breaker re-reads the fleet state this often. Default `5_000`. */
   readonly syncIntervalMs?: number;
-  /** Deadline of every store call. Default `150`. */
+  /** Deadline of every store call on a breaker's path. `force` waits up to 5 s (or this, if longer). Default `150`. */
   readonly deadlineMs?: number;
   /** Consecutive store errors or timeouts that switch a breaker to local-only mode. Default `3`. */
   readonly degradeAfterErrors?: number;

@@ -318,6 +318,16 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     await closeAll();
   });
 
+  it('force — an operator call outlasts deadlineMs on a paused store, and is applied', async () => {
+    const name = uniqueName('force-pause');
+    const i = await make({ name, recoveryTimeout: 5_000 }, { deadlineMs: 50 });
+    expect(await i.fleet.force(name, 'reset')).toBe('closed'); // the script is loaded
+    await admin.client('PAUSE', 500, 'ALL');
+    // A breaker's own store calls give up after 50 ms here; `force` waits for the store.
+    expect(await i.fleet.force(name, 'isolate')).toBe('isolated');
+    expect(await admin.hget(i.fleet.keysOf(name).state, 'st')).toBe('forced_open');
+    await waitFor(() => i.breaker.state === 'isolated', 10_000, 'isolated');
+  });
   it('attach — a fleet in registry defaults serves every breaker, each under its own keys', async () => {
     const connection = await connect(kind, server.port);
     closers.push(() => connection.quit());
