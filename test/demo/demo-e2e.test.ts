@@ -83,7 +83,11 @@ describe('breakwater demo (end to end)', () => {
   it('demo — during the faults the protected run answers more, faster, with far less pile-up', () => {
     const u = report.runs.unprotected;
     const p = report.runs.protected;
-    expect(answered(p)).toBeGreaterThan(answered(u) + 0.2);
+    // The protected run answers nearly everything (its fallbacks answer when the circuit is
+    // open): 1.00 at a load average of 12. How much the unprotected run loses depends on how far
+    // the load stretches its timeouts (0.60 at load 12, 0.82 once at 15), so no margin is claimed.
+    expect(answered(p)).toBeGreaterThanOrEqual(0.9);
+    expect(answered(p)).toBeGreaterThan(answered(u));
     expect(worst(p, (ph) => ph.p99Ms)).toBeLessThan(worst(u, (ph) => ph.p99Ms));
     // Pile-up at A. While the database is only slow, calls pile up until the slow-call rule opens
     // the circuit, and on a loaded machine that takes longer: a loose bound over both fault phases
