@@ -3,6 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { breakerOf, CircuitBreaker, circuitBreaker, CircuitOpenError } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { MAX_TIMER_MS } from '../../src/core/clock.js';
 import { caught, failTimes, makeBreaker, ok } from './helpers.js';
 
 describe('execute', () => {
@@ -37,9 +38,11 @@ describe('wrap', () => {
     expect(breaker.state).toBe('open');
   });
 
-  it('wrap — a non-function is a TypeError', () => {
-    const { breaker } = makeBreaker();
-    expect(() => breaker.wrap(null as never)).toThrow(TypeError);
+  it('wrap — a non-function is a TypeError naming the breaker and what was given', () => {
+    const { breaker } = makeBreaker({ name: 'mailer' });
+    expect(() => breaker.wrap(null as never)).toThrow(
+      new TypeError('breaker "mailer": wrap(fn) needs a function (got object)'),
+    );
   });
 });
 
@@ -231,5 +234,48 @@ describe('manual controls', () => {
     await failTimes(breaker, 1);
     expect(breaker.state).toBe('metrics-only');
     await expect(breaker.execute(ok(1))).resolves.toBe(1);
+  });
+
+  it('localState — the breaker’s own state, following each manual action and trip', async () => {
+    const { breaker, clock } = makeBreaker({ failureThreshold: 1, recoveryTimeout: 1_000 });
+    expect(breaker.localState).toBe('closed');
+    await failTimes(breaker, 1);
+    expect(breaker.localState).toBe('open');
+    clock.advance(1_000);
+    expect(breaker.localState).toBe('half-open');
+    breaker.isolate();
+    expect(breaker.localState).toBe('isolated');
+    breaker.reset();
+    expect(breaker.localState).toBe('closed');
+  });
+
+  it('extendOpen — lengthens the open period by ms, and accepts 0 and the timer limit', async () => {
+    const { breaker } = makeBreaker({ failureThreshold: 1, recoveryTimeout: 1_000 });
+    await failTimes(breaker, 1);
+    expect(breaker.extendOpen(0)).toBe(false);
+    expect(breaker.extendOpen(5_000)).toBe(true);
+    expect(breaker.stats.retryAfterMs).toBe(5_000);
+    expect(breaker.extendOpen(MAX_TIMER_MS)).toBe(true);
+    expect(breaker.stats.retryAfterMs).toBe(MAX_TIMER_MS);
+  });
+
+  it('extendOpen — anything but a number of ms in [0, timer limit] is a RangeError naming the value; the period is unchanged', async () => {
+    const { breaker } = makeBreaker({ name: 'search', failureThreshold: 1, recoveryTimeout: 1_000 });
+    await failTimes(breaker, 1);
+    const bad: [unknown, string][] = [
+      [-1, '-1'],
+      [MAX_TIMER_MS + 1, String(MAX_TIMER_MS + 1)],
+      [Number.NaN, 'NaN'],
+      ['5000', '5000'],
+      [true, 'true'],
+    ];
+    for (const [ms, shown] of bad) {
+      expect(() => breaker.extendOpen(ms as number)).toThrow(
+        new RangeError(
+          `breaker "search": extendOpen(ms) needs a number of ms in [0, ${MAX_TIMER_MS}] (got ${shown})`,
+        ),
+      );
+    }
+    expect(breaker.stats.retryAfterMs).toBe(1_000);
   });
 });

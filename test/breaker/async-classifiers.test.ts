@@ -69,6 +69,46 @@ describe('async classifiers', () => {
     expect(unhandled).toEqual([]);
   });
 
+  for (const timeout of [1_000, false] as const) {
+    it(`isFailure — a classifier answering undefined or null declines the error, without a warning (timeout ${String(timeout)})`, async () => {
+      const verdicts: unknown[] = [undefined, null];
+      const { breaker } = makeBreaker({ timeout, isFailure: (() => verdicts.shift()) as never });
+      const down = new Error('down');
+      expect(await caught(breaker.execute(() => Promise.reject(down)))).toBe(down);
+      expect(await caught(breaker.execute(() => Promise.reject(down)))).toBe(down);
+      expect(breaker.stats.totals).toMatchObject({ ignored: 2, failures: 0 });
+      expect(breaker.stats.inFlight).toBe(0);
+      expect(classifierWarnings()).toEqual([]);
+    });
+  }
+
+  it('isResultFailure — an object verdict without a then method counts as a failure, without a warning', async () => {
+    const { breaker } = makeBreaker({ isResultFailure: ((r: object) => r) as never });
+    await breaker.execute(() => Promise.resolve({ then: 'not a method' }));
+    await breaker.execute(() => Promise.resolve([]));
+    expect(breaker.stats.totals).toMatchObject({ failures: 2, successes: 0 });
+    expect(classifierWarnings()).toEqual([]);
+  });
+
+  it('isResultFailure — a function verdict with a then method is a thenable: the default decides, with a warning', async () => {
+    const thenable = Object.assign(() => true, {
+      then: (resolve: (value: boolean) => void) => {
+        resolve(true);
+      },
+    });
+    const { breaker } = makeBreaker({ isResultFailure: (() => thenable) as never });
+    await breaker.execute(() => Promise.resolve('fine'));
+    expect(breaker.stats.totals).toMatchObject({ failures: 0, successes: 1 });
+    expect(classifierWarnings()).toHaveLength(1);
+  });
+
+  it('isResultFailure — a function verdict without a then method counts as a failure', async () => {
+    const { breaker } = makeBreaker({ isResultFailure: (() => () => false) as never });
+    await breaker.execute(() => Promise.resolve('fine'));
+    expect(breaker.stats.totals).toMatchObject({ failures: 1, successes: 0 });
+    expect(classifierWarnings()).toEqual([]);
+  });
+
   it('isResultFailure — a truthy non-boolean, non-thenable verdict still counts as a failure', async () => {
     const { breaker } = makeBreaker({ isResultFailure: ((r: { error?: string }) => r.error) as never });
     await breaker.execute(() => Promise.resolve({ error: 'quota' }));

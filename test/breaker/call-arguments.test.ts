@@ -25,6 +25,16 @@ describe('execute — signal argument', () => {
     }
   }
 
+  it('execute — the TypeError for a bad signal names the breaker, the argument and the value', async () => {
+    const { breaker } = makeBreaker({ name: 'ledger' });
+    const error = await caught(breaker.execute(ok(1), { signal: 42 as unknown as AbortSignal }));
+    expect(error).toEqual(
+      new TypeError(
+        'breaker "ledger": execute(fn, { signal }): signal must be an AbortSignal or undefined (got 42)',
+      ),
+    );
+  });
+
   it('execute — options whose signal getter throws reject with that error; nothing runs, nothing counted', async () => {
     const { breaker } = makeBreaker();
     const boom = new Error('getter');

@@ -91,6 +91,14 @@ describe('circuitBreaker — targets it accepts', () => {
 });
 
 describe('breakerOf', () => {
+  it('breakerOf — the breaker is kept under the key every copy of the library shares', () => {
+    const guarded = circuitBreaker({ clock: new FakeClock(), name: 'rates' })(() => 1);
+    const kept = (guarded as unknown as Record<symbol, unknown>)[Symbol.for('breakwater.breaker')];
+    expect(kept).toBeInstanceOf(CircuitBreaker);
+    expect(kept).toBe(breakerOf(guarded));
+    expect((kept as CircuitBreaker).name).toBe('rates');
+  });
+
   it('breakerOf — a function carrying something other than a breaker under the brand key has none', () => {
     const fn = (): number => 1;
     Object.defineProperty(fn, Symbol.for('breakwater.breaker'), { value: { name: 'fake' } });

@@ -68,6 +68,29 @@ describe('hot path mechanisms', () => {
     expect(breaker.stats.window.calls).toBe(10);
   });
 
+  it('execute — without a timeout or fallback the caller gets the function’s own promise, already observed', async () => {
+    const breaker = new CircuitBreaker({ clock: new FakeClock(), timeout: false, failureThreshold: 1 });
+    const value = Promise.resolve('v');
+    expect(breaker.execute(() => value)).toBe(value);
+    const failure = Promise.reject(new Error('down'));
+    const returned = breaker.execute(() => failure);
+    expect(returned).toBe(failure);
+    await expect(returned).rejects.toThrow('down');
+    expect(breaker.state).toBe('open');
+  });
+
+  it('execute — a timed call that settled leaves nothing queued: the deadline timer lapses at the first deadline', async () => {
+    const clock = new FakeClock();
+    const breaker = new CircuitBreaker({ clock, timeout: 1_000 });
+    await breaker.execute(async () => 1);
+    clock.advance(500);
+    await breaker.execute(async () => 2);
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(500);
+    expect(clock.pendingTimers).toBe(0);
+    expect(breaker.stats.totals).toMatchObject({ successes: 2, timeouts: 0 });
+  });
+
   it('CircuitOpenError — a rejection is a full CircuitOpenError without a captured stack', async () => {
     const breaker = new CircuitBreaker({ name: 'db', clock: new FakeClock() });
     breaker.isolate();

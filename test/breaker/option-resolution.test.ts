@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CircuitBreaker,
+  circuitBreaker,
   type CircuitBreakerOptions,
   seededRandom,
   systemClock,
@@ -435,6 +436,16 @@ describe('shared resolution', () => {
     const initialState = { version: 1, name: 'x', state: 'closed', generation: 3, reopens: 0 } as const;
     const [a, b] = settingsOf({ initialState }, { initialState });
     expect(b).not.toBe(a);
+  });
+
+  it('resolve — decorating with an existing breaker leaves the shared resolution in place', () => {
+    const existing = new CircuitBreaker({ name: 'existing' });
+    const fleet = recordingFleet();
+    new CircuitBreaker({ failureThreshold: 3, fleet });
+    circuitBreaker(existing);
+    new CircuitBreaker({ failureThreshold: 3, fleet });
+    const [a, b] = fleet.hosts.map((host) => host.options);
+    expect(b).toBe(a);
   });
 
   it('resolve — a shared resolution still checks the new name', () => {

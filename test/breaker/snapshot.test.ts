@@ -36,6 +36,22 @@ describe('toJSON', () => {
     });
   });
 
+  it('toJSON — the persisted text lists the fields in the order BreakerSnapshot declares them', async () => {
+    const { breaker, clock } = makeBreaker({
+      name: 'inventory',
+      failureThreshold: 1,
+      recoveryTimeout: 1_000,
+    });
+    expect(JSON.stringify(breaker)).toBe(
+      '{"version":1,"name":"inventory","state":"closed","generation":0,"reopens":0}',
+    );
+    await failTimes(breaker, 1);
+    clock.advance(300);
+    expect(JSON.stringify(breaker)).toBe(
+      '{"version":1,"name":"inventory","state":"open","generation":1,"openRemainingMs":700,"reopens":0}',
+    );
+  });
+
   it('toJSON — an open breaker past its deadline is snapshotted as half-open', async () => {
     const { breaker, clock } = makeBreaker({ failureThreshold: 1, recoveryTimeout: 1_000 });
     await failTimes(breaker, 1);

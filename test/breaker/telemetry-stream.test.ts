@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, Telemetry, type TelemetryEvent } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
+import { sourceOf } from '../../src/breaker/circuit-breaker.js';
 import { caught, deferred } from './helpers.js';
 
 /** A stream and the events the breaker reports into it (its `registered` event aside). */
@@ -148,5 +149,17 @@ describe('breaker telemetry', () => {
     expect(events).toEqual([
       { type: 'call', policy: 'late', kind: 'breaker', outcome: 'success', durationMs: 0, slow: false },
     ]);
+  });
+});
+
+describe('telemetry source', () => {
+  it('sourceOf — the source is kept under the key every copy of the library shares', () => {
+    const { telemetry } = streamed();
+    const breaker = new CircuitBreaker({ name: 'orders', clock: new FakeClock(), telemetry });
+    const source = sourceOf(breaker);
+    expect(source).toMatchObject({ name: 'orders', kind: 'breaker', breaker });
+    expect(
+      (breaker as unknown as Record<symbol, unknown>)[Symbol.for('breakwater.CircuitBreaker.source')],
+    ).toBe(source);
   });
 });
