@@ -363,6 +363,28 @@ describe('staleCache — calls', () => {
     }
   });
 
+  it('staleCache — options that are not an object are a TypeError', () => {
+    for (const options of [undefined, 5])
+      expect(() => staleCache(options as never)).toThrow(
+        new TypeError(
+          `invalid staleCache options: options must be an object with ttl (got ${String(options)})`,
+        ),
+      );
+  });
+
+  it('execute — serving a stale result without onStale is no warning', async () => {
+    const warnings = captureWarnings();
+    try {
+      const cache = staleCache({ ttl: Infinity });
+      await cache.execute(async () => 1, { key: 'k' });
+      expect(await cache.execute(fail(), { key: 'k' })).toBe(1);
+      await settle();
+      expect(warnings.messages()).toEqual([]);
+    } finally {
+      warnings.restore();
+    }
+  });
+
   it('telemetry — counted in place for an aggregate reader: fresh, stale, miss; no event object', async () => {
     const telemetry = new Telemetry();
     const reader = telemetry.subscribe(() => undefined, { aggregates: true });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, Telemetry } from '../../src/index.js';
+import { CircuitBreaker, CircuitOpenError, Telemetry, type TimerHandle } from '../../src/index.js';
 import {
   bulkhead,
   type DeadLetter,
@@ -1011,6 +1011,83 @@ describe('queueForLater — calls, drains and callbacks', () => {
       await clock.advanceAsync(1_000);
       expect(warnings.messages()).toHaveLength(2);
       queue.dispose();
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('queueForLater — options that are not an object, or a breaker without on(), are a TypeError', () => {
+    for (const options of [undefined, 5, 'replay'])
+      expect(() => queueForLater(options as never)).toThrow(
+        new TypeError(
+          `invalid queueForLater options: options must be an object with replay (got ${typeof options === 'string' ? '"replay"' : String(options)})`,
+        ),
+      );
+    expect(() => queueForLater({ replay: () => undefined, breaker: { state: 'closed' } as never })).toThrow(
+      new TypeError(
+        'invalid queueForLater options: breaker must be a CircuitBreaker (or anything with on("stateChange")) (got {"state":"closed"})',
+      ),
+    );
+  });
+
+  it('queueForLater — without a breaker or drainIntervalMs nothing drains by itself', async () => {
+    const clock = new FakeClock();
+    const storage = new MemoryQueueStorage<string>();
+    await storage.append({ payload: 'left over', attempts: 0, enqueuedAt: 0 }, 10);
+    const delivered: string[] = [];
+    queueForLater<string>({ storage, clock, replay: (m) => void delivered.push(m) });
+    await settle();
+    await clock.advanceAsync(60_000);
+    expect(delivered).toEqual([]);
+    expect(await storage.size()).toBe(1);
+  });
+
+  it('dispose — cancels the pending timer once, and calls the clock for nothing else', async () => {
+    const clock = new FakeClock();
+    const cleared: unknown[] = [];
+    const recording = {
+      now: () => clock.now(),
+      setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms),
+      clearTimeout: (handle: TimerHandle) => {
+        cleared.push(handle);
+        clock.clearTimeout(handle);
+      },
+    };
+    const queue = queueForLater<string>({
+      clock: recording,
+      drainIntervalMs: 1_000,
+      replay: () => undefined,
+    });
+    expect(clock.pendingTimers).toBe(1);
+    queue.dispose();
+    queue.dispose();
+    expect(cleared).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+    queueForLater<string>({ clock: recording, replay: () => undefined }).dispose();
+    expect(cleared).toHaveLength(1);
+  });
+
+  it('telemetry — an event about no stored request has no id', async () => {
+    const telemetry = new Telemetry();
+    const events: object[] = [];
+    telemetry.subscribe((e) => events.push(e));
+    const queue = queueForLater<string>({ telemetry, maxQueued: 1, replay: () => undefined, name: 'mail' });
+    await queue.execute(down, { payload: 'a', receipt: 'r-1' });
+    await queue.execute(down, { payload: 'b' }).catch(() => undefined);
+    expect(events).toStrictEqual([
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'queued', id: 'r-1' },
+      { type: 'queue', policy: 'mail', kind: 'queueForLater', action: 'refused' },
+    ]);
+  });
+
+  it('drain — dead-lettering without onDeadLetter is no warning', async () => {
+    const warnings = captureWarnings();
+    try {
+      const queue = queueForLater<string>({ maxAttempts: 1, replay: () => Promise.reject(new Error('no')) });
+      await queue.execute(down, { payload: 'a' });
+      expect(await queue.drain()).toMatchObject({ deadLettered: 1 });
+      await settle();
+      expect(warnings.messages()).toEqual([]);
     } finally {
       warnings.restore();
     }
