@@ -163,4 +163,18 @@ describe('queue errors', () => {
     expect(isQueueAppendUnknownError(new QueueFullError('mail', 1, reason))).toBe(false);
     expect(isQueueEncodeError(error)).toBe(false);
   });
+
+  it('guards — only a breakwater error with the code: not a look-alike, not null', () => {
+    const guards: [(value: unknown) => boolean, string][] = [
+      [isQueueFullError, 'ERR_QUEUE_FULL'],
+      [isQueueAppendUnknownError, 'ERR_QUEUE_APPEND_UNKNOWN'],
+      [isQueueEncodeError, 'ERR_QUEUE_ENCODE'],
+    ];
+    for (const [guard, code] of guards) {
+      expect(guard(Object.assign(new Error('look-alike'), { code }))).toBe(false);
+      expect(guard({ code })).toBe(false);
+      expect(guard(null)).toBe(false);
+      expect(guard(undefined)).toBe(false);
+    }
+  });
 });
