@@ -776,6 +776,22 @@ describe('queueForLater — calls, drains and callbacks', () => {
     expect(replayed).toEqual(['a', 'b']);
   });
 
+  it('drain — an undecodable entry counts towards the items the drain saw: a requeued item is not tried twice', async () => {
+    const { storage } = storageWith<string>(['x1']);
+    const tries: string[] = [];
+    const queue = queueForLater<string>({
+      storage,
+      replay: (p) => {
+        tries.push(p);
+        throw new Error('still down');
+      },
+      onUndecodable: () => undefined,
+    });
+    await queue.execute(down, { payload: 'a' });
+    expect(await queue.drain()).toEqual({ replayed: 0, requeued: 1, deadLettered: 1, deferred: 0 });
+    expect(tries).toEqual(['a']);
+  });
+
   it('drain — an undecodable entry is a warning without onUndecodable; a throwing or rejecting callback too', async () => {
     const warnings = captureWarnings();
     try {
