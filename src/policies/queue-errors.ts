@@ -76,6 +76,15 @@ const REFUSED = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Promise', 'ArrayBu
  */
 export function encodeForQueue(value: unknown, policy: string, root = ''): string {
   const paths = new WeakMap<object, string>();
+  // Each object's holder on the way down: the chain from a holder up to the root is the path being
+  // encoded (a holder is still being encoded, so its entry was not overwritten since).
+  const holders = new WeakMap<object, object>();
+  const inside = (holder: object, v: object): boolean => {
+    for (let at: object | undefined = holder; at !== undefined; at = holders.get(at))
+      if (at === v) return true;
+    return false;
+  };
+  const named = (path: string): string => path || 'the value';
   const fail = (path: string, what: string): never => {
     throw new QueueEncodeError(policy, path, what);
   };
@@ -85,7 +94,7 @@ export function encodeForQueue(value: unknown, policy: string, root = ''): strin
       const parent = paths.get(this);
       const path =
         parent === undefined
-          ? root || 'the value'
+          ? named(root)
           : Array.isArray(this)
             ? `${parent}[${key}]`
             : parent === ''
@@ -102,16 +111,12 @@ export function encodeForQueue(value: unknown, policy: string, root = ''): strin
           return Number.isFinite(v) ? v : fail(path, String(v));
         case 'object': {
           if (v === null) return v;
-          const seen = paths.get(v);
-          if (
-            seen !== undefined &&
-            (seen === '' || path.startsWith(`${seen}.`) || path.startsWith(`${seen}[`))
-          )
-            return fail(path, `a cycle (back to ${seen})`);
+          if (inside(this, v)) return fail(path, `a cycle (back to ${named(paths.get(v) ?? '')})`);
           const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
           if (ArrayBuffer.isView(v) || (typeof name === 'string' && REFUSED.has(name)))
             return fail(path, `a ${String(name)}`);
           paths.set(v, parent === undefined ? root : path);
+          holders.set(v, this);
           return v;
         }
         default:
@@ -120,7 +125,7 @@ export function encodeForQueue(value: unknown, policy: string, root = ''): strin
     });
   } catch (error) {
     if (isQueueEncodeError(error)) throw error;
-    throw new QueueEncodeError(policy, root || 'the value', 'not encodable', { cause: error });
+    throw new QueueEncodeError(policy, named(root), 'not encodable', { cause: error });
   }
-  return text ?? fail(root || 'the value', 'undefined');
+  return text ?? fail(named(root), 'undefined');
 }
