@@ -131,3 +131,52 @@ describe('timeout', () => {
     expect(() => timeout(Number.NaN, { clock: {} as never })).toThrow(/ms must be.*clock must be/);
   });
 });
+
+describe('timeout — arguments and outcomes', () => {
+  it('execute and wrap — a non-function is refused with a TypeError naming the policy', async () => {
+    const policy = timeout(100, { name: 'db' });
+    await expect(policy.execute('x' as never)).rejects.toThrow(
+      new TypeError('timeout "db": execute(fn) needs a function'),
+    );
+    expect(() => policy.wrap(1 as never)).toThrow(new TypeError('timeout "db": wrap(fn) needs a function'));
+  });
+
+  it('execute — a bad signal is refused with a TypeError naming the policy and the argument', async () => {
+    await expect(timeout(100, { name: 'db' }).execute(async () => 1, { signal: 5 as never })).rejects.toThrow(
+      new TypeError(
+        'timeout "db": execute(fn, { signal }): signal must be an AbortSignal or undefined (got 5)',
+      ),
+    );
+  });
+
+  it('execute — an already aborted signal rejects with its reason and never calls the function', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    let ran = false;
+    await expect(
+      policy.execute(
+        async () => {
+          ran = true;
+          return 1;
+        },
+        { signal: AbortSignal.abort('no') },
+      ),
+    ).rejects.toBe('no');
+    expect(ran).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('execute — an error before the deadline passes through as it is', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    const error = new Error('refused');
+    await expect(policy.execute(() => Promise.reject(error))).rejects.toBe(error);
+    await expect(
+      policy.execute(() => {
+        throw error;
+      }),
+    ).rejects.toBe(error);
+    await clock.advanceAsync(100);
+    expect(policy.armed).toBe(false);
+  });
+});
