@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { BulkheadFullError, isBulkheadFullError } from '../../src/index.js';
-import { bulkhead } from '../../src/policies/index.js';
+import { BulkheadFullError, CallTimeoutError, isBulkheadFullError } from '../../src/index.js';
+import { bulkhead, timeout } from '../../src/policies/index.js';
 import { FakeClock, settle } from '../../src/testing/index.js';
 
 /** A function that stays pending until `release()`. */
@@ -231,5 +231,24 @@ describe('bulkhead — arguments, messages and listener hygiene', () => {
     expect(await Promise.all([running, queued])).toEqual(['w', 'q']);
     await settle();
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  it('execute — without queueTimeout a queued call holds no deadline: the shared clock is left with no timer', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1, clock });
+    const work = gate('w');
+    const running = pool.execute(work.fn);
+    const queued = pool.execute(async () => 'q');
+    expect(clock.pendingTimers).toBe(0);
+    // Another policy's deadline on the same clock comes and goes meanwhile.
+    const slow = timeout(100, { clock })
+      .execute(() => new Promise<never>(() => undefined))
+      .catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await slow).toBeInstanceOf(CallTimeoutError);
+    expect(clock.pendingTimers).toBe(0);
+    work.release();
+    expect(await Promise.all([running, queued])).toEqual(['w', 'q']);
+    expect(clock.pendingTimers).toBe(0);
   });
 });

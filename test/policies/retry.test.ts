@@ -331,7 +331,8 @@ describe('retry — give-up reasons, backoff inputs, callbacks', () => {
       await settle();
       return { out, calls: calls(), timers: clock.pendingTimers, p, clock };
     };
-    for (const value of [Number.NaN, Infinity, -Infinity, -5]) {
+    // -0 too: it is reported as 0.
+    for (const value of [Number.NaN, Infinity, -Infinity, -5, -0]) {
       const r = await delays(value);
       expect(r.out).toEqual([0]);
       expect(r.calls).toBe(2);

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CallTimeoutError, isCallTimeoutError, Telemetry, type TelemetryEvent } from '../../src/index.js';
 import { timeout } from '../../src/policies/index.js';
@@ -177,6 +179,32 @@ describe('timeout — arguments and outcomes', () => {
       }),
     ).rejects.toBe(error);
     await clock.advanceAsync(100);
+    expect(policy.armed).toBe(false);
+  });
+});
+
+describe('timeout — memory', () => {
+  // Lets the test run the garbage collector (a flag of this process; the function comes from a new context).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+
+  it('execute — a call that settles leaves the deadline queue at once: its result is not held until the deadline', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(60_000, { clock });
+    const probe = await (async () => {
+      const result = { payload: new Array<number>(1_000).fill(1) };
+      await policy.execute(async () => result);
+      return new WeakRef(result);
+    })();
+    // A WeakRef's target lives at least until the current job ends: collect from a later task.
+    for (let i = 0; i < 50 && probe.deref() !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(probe.deref()).toBeUndefined();
+    // The shared timer itself lapses only at the deadline.
+    expect(policy.armed).toBe(true);
+    clock.advance(60_000);
     expect(policy.armed).toBe(false);
   });
 });
