@@ -208,4 +208,15 @@ describe('protect', () => {
     expect(policyOf(foreign)).toBe(policy);
     expect(policyOf(protect(policy)(() => 1))).toBe(policy);
   });
+
+  it('policyOf — a second copy of the module finds the policy of a function guarded by this one, and back', async () => {
+    // A query makes a separate module instance: protect.ts evaluated once more, as when the ES
+    // module and the CommonJS build are both loaded (a new query each run: a fresh evaluation).
+    const specifier = `../../src/policies/protect.js?copy=${String(process.hrtime.bigint())}`;
+    const other = (await import(specifier)) as typeof import('../../src/policies/protect.js');
+    expect(other.policyOf).not.toBe(policyOf);
+    const policy = retry();
+    expect(other.policyOf(protect(policy)(() => 1))).toBe(policy);
+    expect(policyOf(other.protect(policy)(() => 1))).toBe(policy);
+  });
 });

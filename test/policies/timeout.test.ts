@@ -168,6 +168,22 @@ describe('timeout — arguments and outcomes', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('wrap — passes arguments and this, and gives each call its deadline', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    const obj = {
+      base: 40,
+      add: policy.wrap(function (this: { base: number }, n: number) {
+        return this.base + n;
+      }),
+      stall: policy.wrap(() => new Promise<never>(() => undefined)),
+    };
+    await expect(obj.add(2)).resolves.toBe(42);
+    const stalled = obj.stall().catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await stalled).toBeInstanceOf(CallTimeoutError);
+  });
+
   it('execute — an error before the deadline passes through as it is', async () => {
     const clock = new FakeClock();
     const policy = timeout(100, { clock });
