@@ -78,6 +78,26 @@ describe('exponential', () => {
     expect(() => exponential({ initial: 100, max: 10 })).toThrow(/max must be >= initial/);
     expect(() => exponential({ jitter: 'half' as 'full' })).toThrow(TypeError);
   });
+
+  it('exponential and decorrelatedJitter — a max that is not a valid number is reported once', () => {
+    expect(() => exponential({ initial: 100, max: -1 })).toThrow(
+      new RangeError(
+        'invalid exponential backoff options: max must be a finite number >= 0 <= 2147483647 (got -1)',
+      ),
+    );
+    expect(() => decorrelatedJitter({ initial: 100, max: -1 })).toThrow(
+      new RangeError(
+        'invalid decorrelatedJitter backoff options: max must be a finite number >= 0 <= 2147483647 (got -1)',
+      ),
+    );
+  });
+
+  it('exponential — the multiplier sets the growth', () => {
+    const b = exponential({ initial: 10, max: 10_000, multiplier: 3, jitter: 'none' });
+    expect([1, 2, 3, 4].map((n) => b.delay(n, () => 0.5, 0))).toEqual([10, 30, 90, 270]);
+    const jittered = exponential({ initial: 10, max: 10_000, multiplier: 3 });
+    expect(jittered.delay(3, () => 0.5, 0)).toBe(45);
+  });
 });
 
 describe('decorrelatedJitter', () => {
@@ -102,6 +122,15 @@ describe('decorrelatedJitter', () => {
         },
       ),
     );
+  });
+
+  it('decorrelatedJitter — draws uniformly between initial and three times the previous delay, capped at max', () => {
+    const b = decorrelatedJitter({ initial: 100, max: 10_000 });
+    expect(b.delay(1, () => 0.5, 0)).toBe(200);
+    expect(b.delay(2, () => 0, 1_000)).toBe(100);
+    expect(b.delay(2, () => 0.5, 1_000)).toBe(1_550);
+    expect(b.delay(3, () => 0.5, 50)).toBe(200);
+    expect(b.delay(4, () => 0.99, 5_000)).toBe(10_000);
   });
 
   it('decorrelatedJitter — rejects max below initial', () => {

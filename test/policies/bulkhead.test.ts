@@ -1,6 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { BulkheadFullError, isBulkheadFullError } from '../../src/index.js';
-import { bulkhead } from '../../src/policies/index.js';
+import { BulkheadFullError, CallTimeoutError, isBulkheadFullError } from '../../src/index.js';
+import { bulkhead, timeout } from '../../src/policies/index.js';
 import { FakeClock, settle } from '../../src/testing/index.js';
 
 /** A function that stays pending until `release()`. */
@@ -151,5 +152,103 @@ describe('bulkhead', () => {
       /maxConcurrent.*maxQueue.*queueTimeout/,
     );
     expect(() => bulkhead(undefined as never)).toThrow(TypeError);
+  });
+});
+
+describe('bulkhead — arguments, messages and listener hygiene', () => {
+  it('execute and wrap — a non-function is refused with a TypeError naming the policy', async () => {
+    const pool = bulkhead({ maxConcurrent: 1, name: 'pool' });
+    await expect(pool.execute('x' as never)).rejects.toThrow(
+      new TypeError('bulkhead "pool": execute(fn) needs a function'),
+    );
+    expect(() => pool.wrap(1 as never)).toThrow(new TypeError('bulkhead "pool": wrap(fn) needs a function'));
+  });
+
+  it('execute — a bad signal is refused with a TypeError naming the policy and the argument', async () => {
+    await expect(
+      bulkhead({ maxConcurrent: 1, name: 'pool' }).execute(async () => 1, { signal: 'stop' as never }),
+    ).rejects.toThrow(
+      new TypeError(
+        'bulkhead "pool": execute(fn, { signal }): signal must be an AbortSignal or undefined (got "stop")',
+      ),
+    );
+  });
+
+  it('execute — an already aborted signal rejects with its reason and takes no slot', async () => {
+    const pool = bulkhead({ maxConcurrent: 1 });
+    let ran = false;
+    await expect(
+      pool.execute(
+        async () => {
+          ran = true;
+        },
+        { signal: AbortSignal.abort('no') },
+      ),
+    ).rejects.toBe('no');
+    expect(ran).toBe(false);
+    expect(pool.running).toBe(0);
+  });
+
+  it('bulkhead — missing options are refused by name', () => {
+    expect(() => bulkhead(undefined as never)).toThrow(
+      new TypeError('invalid bulkhead options: options must be an object with maxConcurrent (got undefined)'),
+    );
+  });
+
+  it('execute — the queue timeout message states the wait', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1, queueTimeout: 250, clock, name: 'pool' });
+    const work = gate('w');
+    const p = pool.execute(work.fn);
+    const queued = pool.execute(async () => 'late').catch((e: unknown) => e);
+    await clock.advanceAsync(250);
+    expect(((await queued) as Error).message).toBe(
+      'bulkhead "pool" queue timeout: no slot within 250 ms (1 running, queue 1)',
+    );
+    work.release();
+    await p;
+  });
+
+  it('execute — the function gets the caller signal, or one that never aborts', async () => {
+    const pool = bulkhead({ maxConcurrent: 1 });
+    const controller = new AbortController();
+    const seen: AbortSignal[] = [];
+    await pool.execute(async ({ signal }) => void seen.push(signal), { signal: controller.signal });
+    await pool.execute(async ({ signal }) => void seen.push(signal));
+    expect(seen[0]).toBe(controller.signal);
+    expect(seen[1]).toBeInstanceOf(AbortSignal);
+    expect(seen[1]?.aborted).toBe(false);
+  });
+
+  it('execute — no listener is left on the caller signal once a running or queued call is done', async () => {
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1 });
+    const signal = new AbortController().signal;
+    const work = gate('w');
+    const running = pool.execute(work.fn, { signal });
+    const queued = pool.execute(async () => 'q', { signal });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(2);
+    work.release();
+    expect(await Promise.all([running, queued])).toEqual(['w', 'q']);
+    await settle();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  it('execute — without queueTimeout a queued call holds no deadline: the shared clock is left with no timer', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1, clock });
+    const work = gate('w');
+    const running = pool.execute(work.fn);
+    const queued = pool.execute(async () => 'q');
+    expect(clock.pendingTimers).toBe(0);
+    // Another policy's deadline on the same clock comes and goes meanwhile.
+    const slow = timeout(100, { clock })
+      .execute(() => new Promise<never>(() => undefined))
+      .catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await slow).toBeInstanceOf(CallTimeoutError);
+    expect(clock.pendingTimers).toBe(0);
+    work.release();
+    expect(await Promise.all([running, queued])).toEqual(['w', 'q']);
+    expect(clock.pendingTimers).toBe(0);
   });
 });

@@ -186,6 +186,37 @@ describe('protect', () => {
   it('protect — rejects fields and non-policies with a clear message', () => {
     expect(() => protect({} as never)).toThrow(/needs a policy or pipeline/);
     const deco = protect(retry()) as unknown as (t: unknown, c: unknown) => unknown;
-    expect(() => deco(undefined, { kind: 'field', name: 'x' })).toThrow(/not a field/);
+    expect(() => deco(undefined, { kind: 'field', name: 'x' })).toThrow(
+      new TypeError('@protect is a method decorator: it decorates methods and functions, not a field (x)'),
+    );
+  });
+
+  it('protect — names what it got when it is not a policy: null, a function, an object without wrap', () => {
+    const message = (got: string) =>
+      new TypeError(`protect(policy) needs a policy or pipeline (an object with a wrap method) (got ${got})`);
+    expect(() => protect(null as never)).toThrow(message('null'));
+    expect(() => protect(undefined as never)).toThrow(message('undefined'));
+    const wrapped = Object.assign(() => 1, { wrap: (fn: unknown) => fn });
+    expect(() => protect(wrapped as never)).toThrow(message('a function'));
+    expect(() => protect({ wrap: 1 } as never)).toThrow(TypeError);
+  });
+
+  it('policyOf — undefined for anything not made by protect; found through the global symbol key', () => {
+    for (const value of [undefined, null, 1, 'f', {}, () => 1]) expect(policyOf(value)).toBeUndefined();
+    const policy = retry();
+    const foreign = Object.assign(() => 1, { [Symbol.for('breakwater.policy')]: policy });
+    expect(policyOf(foreign)).toBe(policy);
+    expect(policyOf(protect(policy)(() => 1))).toBe(policy);
+  });
+
+  it('policyOf — a second copy of the module finds the policy of a function guarded by this one, and back', async () => {
+    // A query makes a separate module instance: protect.ts evaluated once more, as when the ES
+    // module and the CommonJS build are both loaded (a new query each run: a fresh evaluation).
+    const specifier = `../../src/policies/protect.js?copy=${String(process.hrtime.bigint())}`;
+    const other = (await import(specifier)) as typeof import('../../src/policies/protect.js');
+    expect(other.policyOf).not.toBe(policyOf);
+    const policy = retry();
+    expect(other.policyOf(protect(policy)(() => 1))).toBe(policy);
+    expect(policyOf(other.protect(policy)(() => 1))).toBe(policy);
   });
 });

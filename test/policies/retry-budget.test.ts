@@ -33,6 +33,61 @@ describe('RetryBudget', () => {
     expect(budget.tryRetry()).toBe(true);
   });
 
+  it('tryRetry — a clock that steps back does not move the window back', () => {
+    let now = 5_000;
+    const fake = new FakeClock();
+    const clock = {
+      now: () => now,
+      setTimeout: fake.setTimeout.bind(fake),
+      clearTimeout: fake.clearTimeout.bind(fake),
+    };
+    const budget = new RetryBudget({ ratio: 1, minRetriesPerSecond: 0, window: 1_000, clock });
+    budget.recordCall();
+    expect(budget.tryRetry()).toBe(true);
+    now = 0;
+    budget.recordCall();
+    expect(budget.counts).toEqual({ calls: 2, retries: 1 });
+    now = 5_000;
+    // Back at the time of the first records: nothing recorded meanwhile has been dropped.
+    expect(budget.counts).toEqual({ calls: 2, retries: 1 });
+    now = 5_900;
+    expect(budget.counts).toEqual({ calls: 2, retries: 1 });
+    now = 6_000;
+    expect(budget.counts).toEqual({ calls: 0, retries: 1 });
+    now = 6_100;
+    expect(budget.counts).toEqual({ calls: 0, retries: 0 });
+  });
+
+  it('counts — calls cover the last window, retries one bucket more, bucket by bucket', () => {
+    const clock = new FakeClock(12_345);
+    const budget = new RetryBudget({ ratio: 1, minRetriesPerSecond: 10, window: 1_000, clock });
+    const seen: unknown[] = [];
+    for (let i = 0; i < 14; i++) {
+      budget.recordCall();
+      budget.tryRetry();
+      seen.push([budget.counts.calls, budget.counts.retries]);
+      clock.advance(100);
+    }
+    // A record made at 12 345 sits in the bucket [12 300, 12 400): calls leave the window after
+    // ten buckets, retries after eleven.
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+      [5, 5],
+      [6, 6],
+      [7, 7],
+      [8, 8],
+      [9, 9],
+      [10, 10],
+      [10, 11],
+      [10, 11],
+      [10, 11],
+      [10, 11],
+    ]);
+  });
+
   it('RetryBudget — validates its options together', () => {
     expect(() => new RetryBudget({ ratio: -1, window: 0, minRetriesPerSecond: Number.NaN })).toThrow(
       /ratio.*minRetriesPerSecond.*window/,

@@ -65,6 +65,45 @@ describe('policies report into a telemetry stream', () => {
     ]);
   });
 
+  it('bulkhead — each event names the policy and the counts at that moment; a queue timeout is a rejection', async () => {
+    const { telemetry, events } = recorder();
+    const clock = new FakeClock();
+    const pool = bulkhead({
+      maxConcurrent: 1,
+      maxQueue: 2,
+      queueTimeout: 50,
+      clock,
+      telemetry,
+      name: 'render',
+    });
+    let release!: () => void;
+    const first = pool.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const second = pool.execute(async () => 'second').catch((e: unknown) => e);
+    const late = pool.execute(async () => 'late').catch((e: unknown) => e);
+    await clock.advanceAsync(50);
+    expect(await late).toBeInstanceOf(BulkheadFullError);
+    expect(await second).toBeInstanceOf(BulkheadFullError);
+    release();
+    await first;
+    const base = { type: 'bulkhead', policy: 'render', kind: 'bulkhead' };
+    expect(events).toEqual([
+      { ...base, action: 'queued', running: 1, queued: 0 },
+      { ...base, action: 'queued', running: 1, queued: 1 },
+      { ...base, action: 'rejected', running: 1, queued: 1 },
+      { ...base, action: 'rejected', running: 1, queued: 0 },
+    ]);
+    events.length = 0;
+    const third = pool.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const fourth = pool.execute(async () => 'fourth');
+    release();
+    await third;
+    expect(await fourth).toBe('fourth');
+    expect(events).toEqual([
+      { ...base, action: 'queued', running: 1, queued: 0 },
+      { ...base, action: 'dequeued', running: 0, queued: 0 },
+    ]);
+  });
+
   it('fallback — each answer is reported; no event when the call succeeds', async () => {
     const { telemetry, events } = recorder();
     const policy = fallback('default', { telemetry, name: 'price-fallback' });
@@ -162,6 +201,15 @@ describe('policies report into a telemetry stream', () => {
     await outbox.execute(down, { payload: 'a' });
     await outbox.execute(down, { payload: 'b' }).catch(() => 0);
     await outbox.drain();
+    const again = retry({ maxAttempts: 2, backoff: constant(0), telemetry });
+    await again.execute(down).catch(() => 0);
+    const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1, telemetry });
+    let release!: () => void;
+    const busy = pool.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const waiting = pool.execute(async () => 1);
+    await pool.execute(async () => 2).catch(() => 0);
+    release();
+    await Promise.all([busy, waiting]);
     expect(emit).not.toHaveBeenCalled();
   });
 

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CallTimeoutError, isCallTimeoutError, Telemetry, type TelemetryEvent } from '../../src/index.js';
 import { timeout } from '../../src/policies/index.js';
@@ -129,5 +131,96 @@ describe('timeout', () => {
   it('timeout — validates ms and options', () => {
     expect(() => timeout(0)).toThrow(/ms must be/);
     expect(() => timeout(Number.NaN, { clock: {} as never })).toThrow(/ms must be.*clock must be/);
+  });
+});
+
+describe('timeout — arguments and outcomes', () => {
+  it('execute and wrap — a non-function is refused with a TypeError naming the policy', async () => {
+    const policy = timeout(100, { name: 'db' });
+    await expect(policy.execute('x' as never)).rejects.toThrow(
+      new TypeError('timeout "db": execute(fn) needs a function'),
+    );
+    expect(() => policy.wrap(1 as never)).toThrow(new TypeError('timeout "db": wrap(fn) needs a function'));
+  });
+
+  it('execute — a bad signal is refused with a TypeError naming the policy and the argument', async () => {
+    await expect(timeout(100, { name: 'db' }).execute(async () => 1, { signal: 5 as never })).rejects.toThrow(
+      new TypeError(
+        'timeout "db": execute(fn, { signal }): signal must be an AbortSignal or undefined (got 5)',
+      ),
+    );
+  });
+
+  it('execute — an already aborted signal rejects with its reason and never calls the function', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    let ran = false;
+    await expect(
+      policy.execute(
+        async () => {
+          ran = true;
+          return 1;
+        },
+        { signal: AbortSignal.abort('no') },
+      ),
+    ).rejects.toBe('no');
+    expect(ran).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('wrap — passes arguments and this, and gives each call its deadline', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    const obj = {
+      base: 40,
+      add: policy.wrap(function (this: { base: number }, n: number) {
+        return this.base + n;
+      }),
+      stall: policy.wrap(() => new Promise<never>(() => undefined)),
+    };
+    await expect(obj.add(2)).resolves.toBe(42);
+    const stalled = obj.stall().catch((e: unknown) => e);
+    await clock.advanceAsync(100);
+    expect(await stalled).toBeInstanceOf(CallTimeoutError);
+  });
+
+  it('execute — an error before the deadline passes through as it is', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(100, { clock });
+    const error = new Error('refused');
+    await expect(policy.execute(() => Promise.reject(error))).rejects.toBe(error);
+    await expect(
+      policy.execute(() => {
+        throw error;
+      }),
+    ).rejects.toBe(error);
+    await clock.advanceAsync(100);
+    expect(policy.armed).toBe(false);
+  });
+});
+
+describe('timeout — memory', () => {
+  // Lets the test run the garbage collector (a flag of this process; the function comes from a new context).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+
+  it('execute — a call that settles leaves the deadline queue at once: its result is not held until the deadline', async () => {
+    const clock = new FakeClock();
+    const policy = timeout(60_000, { clock });
+    const probe = await (async () => {
+      const result = { payload: new Array<number>(1_000).fill(1) };
+      await policy.execute(async () => result);
+      return new WeakRef(result);
+    })();
+    // A WeakRef's target lives at least until the current job ends: collect from a later task.
+    for (let i = 0; i < 50 && probe.deref() !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(probe.deref()).toBeUndefined();
+    // The shared timer itself lapses only at the deadline.
+    expect(policy.armed).toBe(true);
+    clock.advance(60_000);
+    expect(policy.armed).toBe(false);
   });
 });
