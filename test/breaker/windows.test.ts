@@ -146,6 +146,21 @@ describe('TimeWindow', () => {
     );
   });
 
+  for (const t0 of [1.7e12, -1.7e12]) {
+    it(`record — at clock readings near ${t0} a time just past a bucket edge starts the next bucket`, () => {
+      // A wall clock reads about 1.7e12 ms: the margin below each edge scales with the time, and
+      // must stay below it (on a negative clock too).
+      const w = new TimeWindow(1_000, 10); // buckets of 100 ms; t0 is a bucket start
+      w.record(t0, true, false);
+      w.record(t0 + 150, false, true); // the next bucket
+      w.record(t0 + 150, false, false);
+      w.roll(t0 + 1_000); // the bucket of t0 drops out
+      expect(counts(w)).toEqual({ calls: 2, failures: 0, slowCalls: 1 });
+      w.roll(t0 + 1_100);
+      expect(counts(w)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
+    });
+  }
+
   it('record — works on a clock that reads negative times', () => {
     const w = new TimeWindow(1_000, 10);
     w.record(-5_000, true, false); // bucket -50
