@@ -14,7 +14,7 @@ import {
   type FleetState,
 } from '../../src/breaker/fleet.js';
 import { FakeClock } from '../../src/testing/index.js';
-import { caught } from './helpers.js';
+import { caught, deferred } from './helpers.js';
 
 /** A member whose answers the test sets; it records what the breaker hands it. */
 class ScriptedMember implements FleetMember {
@@ -128,6 +128,37 @@ describe('FleetAdmission — what reaches the member', () => {
     member.verdict = -1;
     await caught(breaker.execute(down));
     expect(member.records).toEqual([[-1, true, false]]);
+  });
+});
+
+describe('FleetAdmission — a call waiting for a lease', () => {
+  it('admit — a breaker disabled while the call waited runs it, and the lease is settled with its outcome', async () => {
+    const { breaker, member } = setup();
+    member.state = 'half-open';
+    member.verdict = FLEET_PROBE;
+    const lease = deferred<FleetLease | undefined>();
+    member.acquire = () => lease.promise;
+    let ran = 0;
+    const call = breaker.execute(async () => ++ran);
+    breaker.disable();
+    lease.resolve(member.grant);
+    await expect(call).resolves.toBe(1);
+    expect(member.settled).toEqual([[member.grant, 'success']]);
+  });
+
+  it('admit — a breaker isolated while the call waited rejects it locally and releases the lease', async () => {
+    const { breaker, member } = setup();
+    member.state = 'half-open';
+    member.verdict = FLEET_PROBE;
+    const lease = deferred<FleetLease | undefined>();
+    member.acquire = () => lease.promise;
+    let ran = 0;
+    const call = breaker.execute(async () => ++ran);
+    breaker.isolate();
+    lease.resolve(member.grant);
+    expect(await caught(call)).toMatchObject({ state: 'isolated', source: 'local' });
+    expect(ran).toBe(0);
+    expect(member.settled).toEqual([[member.grant, 'release']]);
   });
 });
 
