@@ -161,6 +161,17 @@ describe('TimeWindow', () => {
     });
   }
 
+  it('record — on a clock crossing 0, a time of exactly 0 starts bucket 0', () => {
+    const w = new TimeWindow(10, 1);
+    w.record(-5, true, false); // bucket -1
+    w.record(0, false, false); // bucket 0: the failure of bucket -1 drops out
+    expect(counts(w)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
+    w.roll(9);
+    expect(w.calls).toBe(1);
+    w.roll(10);
+    expect(w.calls).toBe(0);
+  });
+
   it('record — works on a clock that reads negative times', () => {
     const w = new TimeWindow(1_000, 10);
     w.record(-5_000, true, false); // bucket -50
