@@ -161,6 +161,21 @@ describe('TimeWindow', () => {
     });
   }
 
+  it('roll — rolls before anything was recorded count nothing, and recording then starts clean', () => {
+    const w = new TimeWindow(1_000, 10);
+    expect(w.recordUntimedSuccess()).toBe(false); // no time seen yet
+    w.roll(0);
+    w.roll(150); // one bucket on, still nothing recorded
+    expect(w.recordUntimedSuccess()).toBe(false);
+    w.record(160, true, false);
+    expect(w.recordUntimedSuccess()).toBe(true); // counted in the bucket of 160
+    expect(counts(w)).toEqual({ calls: 2, failures: 1, slowCalls: 0 });
+    w.roll(1_099);
+    expect(w.calls).toBe(2);
+    w.roll(1_100);
+    expect(counts(w)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
+  });
+
   it('record — on a clock crossing 0, a time of exactly 0 starts bucket 0', () => {
     const w = new TimeWindow(10, 1);
     w.record(-5, true, false); // bucket -1
