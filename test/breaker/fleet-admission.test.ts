@@ -242,6 +242,29 @@ describe('FleetAdmission — the effective state', () => {
     expect(events).toEqual([]);
   });
 
+  it('report — a fleet event reaches fleet listeners and the telemetry stream, whole', () => {
+    const telemetry = new Telemetry();
+    const seen: TelemetryEvent[] = [];
+    telemetry.subscribe((e) => seen.push(e));
+    const { breaker, member } = setup({ telemetry });
+    const events: FleetEvent[] = [];
+    breaker.on('fleet', (e) => events.push(e));
+    const error = new Error('store down');
+    member.host.report({ kind: 'degraded', state: 'open', generation: 7, healthy: false, error });
+    expect(events).toEqual([{ kind: 'degraded', state: 'open', generation: 7, healthy: false, error }]);
+    expect(seen.filter((e) => e.type === 'fleet')).toEqual([
+      {
+        type: 'fleet',
+        policy: 'dep',
+        kind: 'breaker',
+        event: 'degraded',
+        state: 'open',
+        generation: 7,
+        healthy: false,
+      },
+    ]);
+  });
+
   it('view — a local open during attach is reported once, as a local transition', () => {
     const telemetry = new Telemetry();
     const seen: TelemetryEvent[] = [];
