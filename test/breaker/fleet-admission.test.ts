@@ -24,6 +24,8 @@ class ScriptedMember implements FleetMember {
   verdict = 4;
   grant: FleetLease | undefined = { id: 'lease-1', generation: 4 };
   retryAfter = 1234;
+  /** True: the member's answer depends on the time (`ticket` is FLEET_CHECK) whatever `verdict` is. */
+  timeDependent = false;
   readonly records: [number, boolean, boolean][] = [];
   readonly settled: [unknown, string][] = [];
   constructor(readonly host: FleetHost) {}
@@ -31,7 +33,7 @@ class ScriptedMember implements FleetMember {
     return this.verdict;
   }
   get ticket(): number {
-    return this.verdict >= -1 ? this.verdict : FLEET_CHECK;
+    return this.verdict >= -1 && !this.timeDependent ? this.verdict : FLEET_CHECK;
   }
   retryAfterMs(): number {
     return this.retryAfter;
@@ -159,6 +161,50 @@ describe('FleetAdmission — a call waiting for a lease', () => {
     expect(await caught(call)).toMatchObject({ state: 'isolated', source: 'local' });
     expect(ran).toBe(0);
     expect(member.settled).toEqual([[member.grant, 'release']]);
+  });
+});
+
+describe('FleetAdmission — tickets never share a space with verdicts', () => {
+  for (const generation of [2, 3, 4]) {
+    it(`admit — fleet generation ${generation} is a ticket, asked with the time or not`, async () => {
+      const { breaker, member } = setup();
+      member.verdict = generation;
+      await caught(breaker.execute(down));
+      member.timeDependent = true;
+      await caught(breaker.execute(down));
+      expect(member.records).toEqual([
+        [generation, true, false],
+        [generation, true, false],
+      ]);
+      expect(member.settled).toEqual([]);
+      expect(breaker.state).toBe('closed');
+    });
+  }
+
+  it('standing — a closed fleet with ticket 4 admits without reading the clock', async () => {
+    const clock = new FakeClock();
+    let reads = 0;
+    const now = clock.now.bind(clock);
+    clock.now = () => {
+      reads++;
+      return now();
+    };
+    const { breaker } = setup({ clock, window: { type: 'count', size: 10 } });
+    reads = 0;
+    await breaker.execute(async () => 'ok');
+    await breaker.execute(async () => 'ok');
+    expect(reads).toBe(0);
+  });
+
+  it('constructor — a fleet option that is null or a function is not a Fleet', () => {
+    const attach = (): never => {
+      throw new Error('not attached');
+    };
+    for (const fleet of [null, Object.assign(() => undefined, { attach })]) {
+      expect(() => new CircuitBreaker({ fleet: fleet as unknown as Fleet })).toThrow(
+        /fleet must be a Fleet \(for example redisFleet\(\) from breakwater\/redis\)/,
+      );
+    }
   });
 });
 
