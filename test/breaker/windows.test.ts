@@ -187,6 +187,26 @@ describe('TimeWindow', () => {
     expect(w.calls).toBe(0);
   });
 
+  it('roll — a window crossing from negative to positive times drops a negative bucket on time', () => {
+    const w = new TimeWindow(1_000, 10);
+    w.record(-50, true, true); // bucket -1
+    w.roll(850); // bucket 8: -1 is still one of the last ten
+    expect(counts(w)).toEqual({ calls: 1, failures: 1, slowCalls: 1 });
+    w.record(860, false, false);
+    w.roll(900); // bucket 9: -1 drops out
+    expect(counts(w)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
+  });
+
+  it('roll — a time older than the newest bucket moves nothing back', () => {
+    const w = new TimeWindow(1_000, 10);
+    w.record(500, true, false); // bucket 5
+    w.roll(100); // older: ignored
+    w.record(600, false, false); // bucket 6
+    expect(counts(w)).toEqual({ calls: 2, failures: 1, slowCalls: 0 });
+    w.roll(1_599); // bucket 15: the window holds buckets 6 to 15
+    expect(counts(w)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
+  });
+
   it('record — works on a clock that reads negative times', () => {
     const w = new TimeWindow(1_000, 10);
     w.record(-5_000, true, false); // bucket -50
