@@ -90,6 +90,17 @@ describe('FleetAdmission — what reaches the member', () => {
     expect(member.settled).toEqual([]);
   });
 
+  it('settle — a late success of an older local generation stays local too', async () => {
+    const { breaker, member } = setup({ failureThreshold: 1 });
+    const late = deferred<string>();
+    const call = breaker.execute(() => late.promise);
+    await caught(breaker.execute(down)); // locally open
+    late.resolve('late');
+    await expect(call).resolves.toBe('late');
+    expect(member.records).toEqual([[4, true, false]]);
+    expect(breaker.stats.totals.successes).toBe(1);
+  });
+
   it('settle — an ignored error releases its ticket: nothing is recorded', async () => {
     const { breaker, member } = setup({ isFailure: () => false, slowCallDuration: 10 });
     await caught(breaker.execute(down));
