@@ -436,6 +436,17 @@ describe('FleetAdmission — the effective state', () => {
     expect(breaker.stats).toMatchObject({ state: 'closed', localState: 'closed', timeInStateMs: 50 });
   });
 
+  it('viewSince — a local reset hidden by an open fleet leaves the fleet state timed from when it was shown', () => {
+    const { breaker, member, clock, changes } = setup();
+    clock.advance(100);
+    member.become('open', FLEET_REJECT);
+    clock.advance(50);
+    breaker.reset(); // locally closed → closed at 150; the fleet still shows open
+    clock.advance(30);
+    expect(changes).toEqual(['closed>open:fleet#0']);
+    expect(breaker.stats).toMatchObject({ state: 'open', localState: 'closed', timeInStateMs: 80 });
+  });
+
   it('viewSince — a state the fleet does not change is timed from the local transition', () => {
     const { breaker, clock } = setup();
     clock.advance(100);
