@@ -225,6 +225,7 @@ describe('validation messages', () => {
         'recoveryTimeout must be a finite number >= 0 <= 2147483647 (got -1)',
       ],
       [{ recoveryBackoff: 3 }, 'TypeError', 'recoveryBackoff must be an object, true or false (got 3)'],
+      [{ recoveryBackoff: null }, 'TypeError', 'recoveryBackoff must be an object, true or false (got null)'],
       [
         { recoveryBackoff: { multiplier: 0, max: -1, jitter: 2 } },
         'RangeError',
