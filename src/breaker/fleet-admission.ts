@@ -128,7 +128,9 @@ export class FleetAdmission implements Admission<FleetTicket> {
   }
 
   viewSince(localSince: number): number {
-    return this.#shown === this.#machine.current ? localSince : this.#shownAt;
+    // Shown as the local state: since the later of the local transition and the fleet's last
+    // change (a fleet that closed again leaves a locally closed breaker closed since then).
+    return this.#shown === this.#machine.current ? Math.max(localSince, this.#shownAt) : this.#shownAt;
   }
 
   retryAfterMs(now: number, local: StateName, localRetryAfterMs: number): number {

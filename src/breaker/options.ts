@@ -339,7 +339,7 @@ function resolveBackoff(
 ): Required<RecoveryBackoff> | undefined {
   if (given === undefined || given === false) return undefined;
   const b = given === true ? {} : given;
-  if (typeof b !== 'object') {
+  if (typeof b !== 'object' || (b as unknown) === null) {
     check.fail('recoveryBackoff', given, 'an object, true or false', 'type');
     return undefined;
   }

@@ -238,3 +238,22 @@ describe('throwing listeners', () => {
     expect(warnings.map((w) => w.message).join('\n')).toContain('just a string');
   });
 });
+
+describe('outcome listeners time the calls they hear about', () => {
+  for (const event of ['failure', 'ignored'] as const) {
+    it(`on — a ${event} listener alone, without call timeouts, gets the call's real duration`, async () => {
+      const { breaker, clock } = makeBreaker({
+        timeout: false,
+        isFailure: (error) => (error as Error).message !== 'ignore',
+      });
+      const durations: number[] = [];
+      breaker.on(event, (e) => durations.push(e.durationMs));
+      const d = deferred();
+      const call = breaker.execute(() => d.promise);
+      clock.advance(5);
+      d.reject(new Error(event === 'failure' ? 'down' : 'ignore'));
+      await caught(call);
+      expect(durations).toEqual([5]);
+    });
+  }
+});

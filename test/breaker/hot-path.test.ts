@@ -43,6 +43,18 @@ describe('hot path mechanisms', () => {
     expect(breaker.stats.window.calls).toBe(640);
   });
 
+  for (const window of [{ type: 'count', size: 10 }, { type: 'consecutive' }] as const) {
+    it(`execute — a ${window.type} window counts untimed successes without a clock reading but every 64th`, async () => {
+      const { clock, readings } = countingClock();
+      const breaker = new CircuitBreaker({ clock, timeout: false, window });
+      const before = readings();
+      for (let i = 0; i < 63; i++) await breaker.execute(async () => i);
+      expect(readings() - before).toBe(0);
+      await breaker.execute(async () => 63);
+      expect(readings() - before).toBe(1);
+    });
+  }
+
   it('execute — a stateChange listener leaves calls untimed; an outcome listener times them', async () => {
     const { clock, readings } = countingClock();
     const breaker = new CircuitBreaker({ clock, timeout: false });

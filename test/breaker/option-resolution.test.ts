@@ -226,6 +226,7 @@ describe('validation messages', () => {
         'recoveryTimeout must be a finite number >= 0 <= 2147483647 (got -1)',
       ],
       [{ recoveryBackoff: 3 }, 'TypeError', 'recoveryBackoff must be an object, true or false (got 3)'],
+      [{ recoveryBackoff: null }, 'TypeError', 'recoveryBackoff must be an object, true or false (got null)'],
       [
         { recoveryBackoff: { multiplier: 0, max: -1, jitter: 2 } },
         'RangeError',
@@ -446,6 +447,51 @@ describe('shared resolution', () => {
     new CircuitBreaker({ failureThreshold: 3, fleet });
     const [a, b] = fleet.hosts.map((host) => host.options);
     expect(b).toBe(a);
+  });
+
+  it('resolve — equal recoveryBackoff objects, true twice, a name or an undefined option left out now: shared', () => {
+    const [a, b] = settingsOf({ recoveryBackoff: { multiplier: 3 } }, { recoveryBackoff: { multiplier: 3 } });
+    expect(b).toBe(a);
+    const [c, d] = settingsOf({ recoveryBackoff: true }, { recoveryBackoff: true });
+    expect(d).toBe(c);
+    const [e, f] = settingsOf({ name: 'e', failureThreshold: 7 }, { failureThreshold: 7 });
+    expect(f).toBe(e);
+    const unset = { failureThreshold: 8, timeout: undefined } as unknown as CircuitBreakerOptions;
+    const [g, h] = settingsOf(unset, { failureThreshold: 8 });
+    expect(h).toBe(g);
+  });
+
+  it('resolve — the default window is one object for every breaker, whatever else differs', () => {
+    const [a, b] = settingsOf({ failureThreshold: 3 }, { failureThreshold: 4 });
+    expect(b).not.toBe(a);
+    expect(b?.window).toBe(a?.window);
+  });
+
+  it('resolve — other objects (clocks) are compared by identity, not by their fields', () => {
+    const first = new FakeClock();
+    const second = new FakeClock();
+    new CircuitBreaker({ clock: first, failureThreshold: 1, recoveryTimeout: 100, timeout: false });
+    const b = new CircuitBreaker({
+      clock: second,
+      failureThreshold: 1,
+      recoveryTimeout: 100,
+      timeout: false,
+    });
+    second.advance(50);
+    expect(b.stats.timeInStateMs).toBe(50);
+  });
+
+  it('resolve — after a shared-looking breaker, an unknown option and a non-object still fail by name; a null window is the default', () => {
+    new CircuitBreaker({ failureThreshold: 3, window: { type: 'count', size: 5 } });
+    expect(
+      message({ failureThreshold: 3, window: { type: 'count', size: 5 }, bogus: undefined }).text,
+    ).toMatch(/^invalid CircuitBreaker options: bogus is not a known option/);
+    new CircuitBreaker({ failureThreshold: 3, window: { type: 'count', size: 5 } });
+    const nullWindow = { failureThreshold: 3, window: null } as unknown as CircuitBreakerOptions;
+    expect(resolved(nullWindow).options.window).toEqual({ type: 'time', duration: 10_000, buckets: 10 });
+    new CircuitBreaker({ failureThreshold: 3 });
+    expect(message(5).kind).toBe('TypeError');
+    expect(message(5).text).toMatch(/options must be an object/);
   });
 
   it('resolve — a shared resolution still checks the new name', () => {

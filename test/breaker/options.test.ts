@@ -342,6 +342,32 @@ describe('recoveryBackoff', () => {
     expect(await openDurations(breaker, clock, 2)).toEqual([5_000, 5_000, 5_000]);
   });
 
+  it('recoveryBackoff — full jitter at its low bound opens for 0 ms; a random source outside [0, 1) adds no jitter below 0', async () => {
+    const zero = makeBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1_000,
+      recoveryBackoff: { jitter: 1 },
+      random: () => 0,
+    });
+    await failTimes(zero.breaker, 1);
+    expect(zero.breaker.stats.retryAfterMs).toBe(0);
+    expect(zero.breaker.state).toBe('half-open');
+    const negative = makeBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1_000,
+      recoveryBackoff: { jitter: 1, max: 3_000 },
+      random: () => -1,
+    });
+    expect(await openDurations(negative.breaker, negative.clock, 2)).toEqual([1_000, 2_000, 3_000]);
+    const high = makeBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1_000,
+      recoveryBackoff: { jitter: 1, max: 3_000 },
+      random: () => 2,
+    });
+    expect(await openDurations(high.breaker, high.clock, 1)).toEqual([3_000, 3_000]);
+  });
+
   it('recoveryBackoff — is reset when the circuit closes', async () => {
     const { breaker, clock } = makeBreaker({
       failureThreshold: 1,

@@ -64,6 +64,30 @@ describe('CircuitBreaker — recoveryTimeout: 0', () => {
     await probe;
   });
 
+  it('execute — an ignored error of a closed-state call started at the same instant as a probe leaves the probe its permit', async () => {
+    const { breaker } = makeBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 0,
+      halfOpenRequests: 1,
+      isFailure: (error) => (error as Error).message !== 'ignore',
+    });
+    let ignore!: () => void;
+    const early = breaker.execute(
+      () => new Promise<never>((_, reject) => (ignore = () => reject(new Error('ignore')))),
+    );
+    await failTimes(breaker, 1); // open, and at once half-open: all at t = 0
+    let release!: () => void;
+    const probe = breaker.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    expect(breaker.stats.probesInFlight).toBe(1);
+    ignore(); // started at t = 0 too, in an older generation: not a probe
+    expect(await caught(early)).toMatchObject({ message: 'ignore' });
+    expect(breaker.stats.probesInFlight).toBe(1);
+    expect(await caught(breaker.execute(() => Promise.resolve(1)))).toMatchObject({ state: 'half-open' });
+    release();
+    await probe;
+    expect(breaker.stats.probesInFlight).toBe(0);
+  });
+
   it('execute — recoveryBackoff on 0 ms stays 0 ms after more re-opens than the factor can count (never NaN)', async () => {
     // 2 ** 1024 is Infinity and 0 × Infinity is NaN: an open period of NaN never ends.
     const { breaker } = makeBreaker({ failureThreshold: 1, recoveryTimeout: 0, recoveryBackoff: true });

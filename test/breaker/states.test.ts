@@ -409,3 +409,39 @@ describe('generations', () => {
     });
   });
 });
+
+describe('open — edges', () => {
+  it('extendOpen — asking for exactly the time left lengthens nothing and says so', async () => {
+    const { breaker, clock } = makeBreaker({ failureThreshold: 1, recoveryTimeout: 1_000, timeout: false });
+    await failTimes(breaker, 1);
+    clock.advance(400);
+    expect(breaker.extendOpen(600)).toBe(false);
+    expect(breaker.extendOpen(601)).toBe(true);
+    expect(breaker.stats.retryAfterMs).toBe(601);
+  });
+
+  for (const [label, settle] of [
+    ['success', (d: { resolve(v: unknown): void }) => d.resolve(1)],
+    ['ignored error', (d: { reject(e: unknown): void }) => d.reject(new Error('ignore'))],
+  ] as const) {
+    it(`state — a late ${label} of an older generation does not move a due open circuit to half-open`, async () => {
+      const { breaker, clock } = makeBreaker({
+        failureThreshold: 1,
+        recoveryTimeout: 100,
+        timeout: false,
+        isFailure: (error) => (error as Error).message !== 'ignore',
+      });
+      const recorder = new EventRecorder(breaker);
+      const late = deferred();
+      const call = breaker.execute(() => late.promise).catch(() => undefined);
+      await failTimes(breaker, 1); // open at 0
+      clock.advance(150); // due, but nobody looked
+      settle(late);
+      await call;
+      expect(recorder.transitions()).toEqual(['closed->open']);
+      clock.advance(50);
+      expect(breaker.state).toBe('half-open');
+      expect(breaker.stats.timeInStateMs).toBe(0); // half-open from this read, at 200
+    });
+  }
+});

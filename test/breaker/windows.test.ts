@@ -146,6 +146,67 @@ describe('TimeWindow', () => {
     );
   });
 
+  for (const t0 of [1.7e12, -1.7e12]) {
+    it(`record — at clock readings near ${t0} a time just past a bucket edge starts the next bucket`, () => {
+      // A wall clock reads about 1.7e12 ms: the margin below each edge scales with the time, and
+      // must stay below it (on a negative clock too).
+      const w = new TimeWindow(1_000, 10); // buckets of 100 ms; t0 is a bucket start
+      w.record(t0, true, false);
+      w.record(t0 + 150, false, true); // the next bucket
+      w.record(t0 + 150, false, false);
+      w.roll(t0 + 1_000); // the bucket of t0 drops out
+      expect(counts(w)).toEqual({ calls: 2, failures: 0, slowCalls: 1 });
+      w.roll(t0 + 1_100);
+      expect(counts(w)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
+    });
+  }
+
+  it('roll — rolls before anything was recorded count nothing, and recording then starts clean', () => {
+    const w = new TimeWindow(1_000, 10);
+    expect(w.recordUntimedSuccess()).toBe(false); // no time seen yet
+    w.roll(0);
+    w.roll(150); // one bucket on, still nothing recorded
+    expect(w.recordUntimedSuccess()).toBe(false);
+    w.record(160, true, false);
+    expect(w.recordUntimedSuccess()).toBe(true); // counted in the bucket of 160
+    expect(counts(w)).toEqual({ calls: 2, failures: 1, slowCalls: 0 });
+    w.roll(1_099);
+    expect(w.calls).toBe(2);
+    w.roll(1_100);
+    expect(counts(w)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
+  });
+
+  it('record — on a clock crossing 0, a time of exactly 0 starts bucket 0', () => {
+    const w = new TimeWindow(10, 1);
+    w.record(-5, true, false); // bucket -1
+    w.record(0, false, false); // bucket 0: the failure of bucket -1 drops out
+    expect(counts(w)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
+    w.roll(9);
+    expect(w.calls).toBe(1);
+    w.roll(10);
+    expect(w.calls).toBe(0);
+  });
+
+  it('roll — a window crossing from negative to positive times drops a negative bucket on time', () => {
+    const w = new TimeWindow(1_000, 10);
+    w.record(-50, true, true); // bucket -1
+    w.roll(850); // bucket 8: -1 is still one of the last ten
+    expect(counts(w)).toEqual({ calls: 1, failures: 1, slowCalls: 1 });
+    w.record(860, false, false);
+    w.roll(900); // bucket 9: -1 drops out
+    expect(counts(w)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
+  });
+
+  it('roll — a time older than the newest bucket moves nothing back', () => {
+    const w = new TimeWindow(1_000, 10);
+    w.record(500, true, false); // bucket 5
+    w.roll(100); // older: ignored
+    w.record(600, false, false); // bucket 6
+    expect(counts(w)).toEqual({ calls: 2, failures: 1, slowCalls: 0 });
+    w.roll(1_599); // bucket 15: the window holds buckets 6 to 15
+    expect(counts(w)).toEqual({ calls: 1, failures: 0, slowCalls: 0 });
+  });
+
   it('record — works on a clock that reads negative times', () => {
     const w = new TimeWindow(1_000, 10);
     w.record(-5_000, true, false); // bucket -50
