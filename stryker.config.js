@@ -16,6 +16,7 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // break: the measured score (79.28 %, docs/testing.md#mutation-testing) rounded down.
-  thresholds: { high: 90, low: 80, break: 79 },
+  // break: the measured score (96.50 %, docs/testing.md#mutation-testing) rounded down, less one
+  // point for the mutants that run at load, which a run over many files reports as survivors.
+  thresholds: { high: 95, low: 85, break: 95 },
 };
