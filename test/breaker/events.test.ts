@@ -257,3 +257,29 @@ describe('outcome listeners time the calls they hear about', () => {
     });
   }
 });
+
+describe('a timeout listener times the calls too', () => {
+  it('on — with a timeout listener alone, a success is counted in the bucket where it settled', async () => {
+    // Window buckets of 1,000 ms. A call started at 500 and settled at 1,500 is timed (someone
+    // listens for outcomes), so it is counted at 1,500; at 10,500 the bucket of 0–1,000 has left
+    // the window, the one of 1,000–2,000 has not.
+    const { breaker, clock } = makeBreaker({
+      timeout: 5_000,
+      window: { type: 'time', duration: 10_000, buckets: 10 },
+    });
+    const timeouts: number[] = [];
+    breaker.on('timeout', (e) => timeouts.push(e.durationMs));
+    clock.advance(500);
+    const d = deferred<string>();
+    const call = breaker.execute(() => d.promise);
+    clock.advance(1_000);
+    d.resolve('done');
+    await expect(call).resolves.toBe('done');
+    expect(breaker.stats.window.calls).toBe(1);
+    clock.advance(9_000);
+    expect(breaker.stats.window.calls).toBe(1);
+    clock.advance(1_000);
+    expect(breaker.stats.window.calls).toBe(0);
+    expect(timeouts).toEqual([]);
+  });
+});
