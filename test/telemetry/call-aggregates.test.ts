@@ -222,6 +222,30 @@ describe('CallAggregates — counts and histogram', () => {
     expect(after.bucketSums(SUCCESS)[3]).toBe(3);
   });
 
+  it('layout — a read after a reader adds boundaries, with no call since, gives the counts in the new layout', async () => {
+    const { clock, telemetry, breaker, aggregates } = aggregated();
+    await call(breaker, clock, 3); // (2.5, 5]
+    telemetry.subscribe(() => undefined, { aggregates: true, buckets: [0.004] });
+    const after = aggregates();
+    expect(after.layout).toBe(telemetry.aggregateLayout);
+    expect(after.layout.boundsSeconds).toContain(0.004);
+    expect(after.count(SUCCESS)).toBe(1);
+    // 3 ms sits at the top of its old bucket: under 5 ms, not under 4 ms.
+    expect([...after.bucketCounts(SUCCESS)].slice(0, 5)).toEqual([0, 0, 0, 1, 0]);
+    expect(after.extremes(SUCCESS)).toEqual([3, 3]);
+  });
+
+  it('layout — while it stays, the counts are kept in place: every read gives the one object later calls count in', async () => {
+    const { clock, breaker, aggregates } = aggregated();
+    await call(breaker, clock, 3);
+    const first = aggregates();
+    expect(aggregates()).toBe(first);
+    await call(breaker, clock, 4, new Error('down'));
+    expect(aggregates()).toBe(first);
+    expect(aggregates().data).toBe(first.data);
+    expect([first.count(SUCCESS), first.count(FAILURE)]).toEqual([1, 1]);
+  });
+
   it('layout — the boundaries of all readers together are capped, so no breaker keeps thousands of buckets', () => {
     const { telemetry } = aggregated();
     const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i + 1);
