@@ -135,6 +135,33 @@ describe('FleetAdmission — what reaches the member', () => {
     expect(breaker.state).toBe('metrics-only');
   });
 
+  it('settle — a late success of a call run in metrics-only is only counted: a due probe deadline waits for the next look', async () => {
+    // Without a timeout, the probes' deadline is recoveryTimeout. It falls due while nobody looks;
+    // the late success, of an older generation and told to no fleet, finds no state (as a late
+    // success of a breaker on its own), and the next read reports the re-open.
+    const { breaker, member, clock, changes } = setup({
+      failureThreshold: 1,
+      recoveryTimeout: 100,
+      halfOpenRequests: 1,
+    });
+    breaker.metricsOnly();
+    const late = deferred<string>();
+    const call = breaker.execute(() => late.promise);
+    breaker.reset();
+    await caught(breaker.execute(down));
+    clock.advance(100);
+    void breaker.execute(() => new Promise<never>(() => undefined)); // a probe that never settles
+    clock.advance(100);
+    changes.length = 0;
+    late.resolve('late');
+    await expect(call).resolves.toBe('late');
+    expect(changes).toEqual([]);
+    expect(breaker.stats.totals.successes).toBe(1);
+    expect(changes).toEqual(['half-open>open:probe-deadline#5']);
+    expect(member.records).toEqual([[4, true, false]]);
+    expect(member.settled).toEqual([]);
+  });
+
   it('standing — an unknown fleet (ticket -1) admits without the clock, and counts with ticket -1', async () => {
     const { breaker, member } = setup();
     member.state = 'unknown';
