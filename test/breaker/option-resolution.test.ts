@@ -494,6 +494,14 @@ describe('shared resolution', () => {
     expect(message(5).text).toMatch(/options must be an object/);
   });
 
+  it('resolve — a window given after a null one is resolved, not compared with null', () => {
+    const nullWindow = { failureThreshold: 3, window: null } as unknown as CircuitBreakerOptions;
+    const [a, b] = settingsOf(nullWindow, { failureThreshold: 3, window: { type: 'count', size: 5 } });
+    expect(a?.window).toEqual({ type: 'time', duration: 10_000, buckets: 10 });
+    expect(b).not.toBe(a);
+    expect(b?.window).toEqual({ type: 'count', size: 5 });
+  });
+
   it('resolve — a shared resolution still checks the new name', () => {
     new CircuitBreaker({ name: 'a' });
     expect(message({ name: '' }).text).toBe(`${PREFIX}name must be a non-empty string (got "")`);
