@@ -70,7 +70,10 @@ export async function main(
       instances.map(({ breaker }) => {
         if (breaker.fleet?.state === state) return Promise.resolve();
         return new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`the fleet was not ${state} within 10 s`)), 10_000);
+          const timer = setTimeout(() => {
+            listener[Symbol.dispose]();
+            reject(new Error(`the fleet was not ${state} within 10 s`));
+          }, 10_000);
           const listener = breaker.on('fleet', (e) => {
             if (e.state !== state) return;
             clearTimeout(timer);

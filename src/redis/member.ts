@@ -51,7 +51,7 @@ export interface MemberContext {
 const EAGER_MIN_MS = 50;
 const ACQUIRE_MIN_MS = 100;
 /** Deadline of `force`, an operator's call (the breaker's own calls use `deadlineMs`). */
-export const FORCE_DEADLINE_MS = 5_000;
+const FORCE_DEADLINE_MS = 5_000;
 
 const STATE_NAMES: Readonly<Record<StoredState, FleetState>> = {
   closed: 'closed',

@@ -77,6 +77,7 @@ export interface RedisFleet extends Fleet {
   /**
    * Operator action on every instance of breaker `name`: `isolate` (open until released),
    * `reset` (closed, fresh window) or `release` (end an isolation). Resolves the new fleet state.
+   * Waits up to 5 s for Redis (or `deadlineMs`, if longer): an operator's call, not a breaker's.
    */
   force(name: string, action: 'isolate' | 'reset' | 'release'): Promise<FleetState>;
   /** This fleet's instance id (random; one per `redisFleet(...)`). */
