@@ -502,11 +502,34 @@ describe('shared resolution', () => {
     expect(b?.window).toEqual({ type: 'count', size: 5 });
   });
 
+  it('resolve — recoveryBackoff false, 0 or "" after {} is not compared field by field with it', () => {
+    // None of them has fields, as {} has none; each is its own setting.
+    const [a, b] = settingsOf({ recoveryBackoff: {} }, { recoveryBackoff: false });
+    expect(a?.backoff).toEqual({ multiplier: 2, max: 300_000, jitter: 0.1 });
+    expect(b?.backoff).toBeUndefined();
+    for (const bad of [0, '']) {
+      new CircuitBreaker({ recoveryBackoff: {} });
+      expect(message({ recoveryBackoff: bad }).text).toBe(
+        `${PREFIX}recoveryBackoff must be an object, true or false (got ${JSON.stringify(bad)})`,
+      );
+    }
+  });
+
+  it('resolve — a window of {} after a null one is checked, not taken for the null one', () => {
+    new CircuitBreaker({ window: null } as unknown as CircuitBreakerOptions);
+    expect(message({ window: {} }).text).toBe(
+      `${PREFIX}window.type must be 'time', 'count' or 'consecutive' (got undefined)`,
+    );
+  });
+
   it('resolve — a shared resolution still checks the new name', () => {
     new CircuitBreaker({ name: 'a' });
     expect(message({ name: '' }).text).toBe(`${PREFIX}name must be a non-empty string (got "")`);
     new CircuitBreaker({ name: 'a' });
     expect(message({ name: 7 }).text).toBe(`${PREFIX}name must be a non-empty string (got 7)`);
+    new CircuitBreaker({ name: 'a' });
+    // Not a string, though it has a length.
+    expect(message({ name: ['a'] }).text).toBe(`${PREFIX}name must be a non-empty string (got ["a"])`);
     expect(new CircuitBreaker({}).name).toBe('breaker');
     expect(message({ name: '' }).text).toBe(`${PREFIX}name must be a non-empty string (got "")`);
   });
