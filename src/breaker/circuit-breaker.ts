@@ -229,9 +229,11 @@ export class CircuitBreaker implements Policy {
     const snapshot = runner.machine.snapshot(now, this.name);
     const state = runner.state(now);
     if (state === snapshot.state) return snapshot;
+    // The fields in the order of a plain breaker's snapshot.
     const { version, name, generation, reopens } = snapshot;
-    const base = { version, name, generation, reopens, state };
-    return state === 'open' ? { ...base, openRemainingMs: runner.retryAfterMs(now) } : base;
+    return state === 'open'
+      ? { version, name, state, generation, openRemainingMs: runner.retryAfterMs(now), reopens }
+      : { version, name, state, generation, reopens };
   }
 }
 

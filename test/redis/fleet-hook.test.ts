@@ -142,6 +142,10 @@ describe('fleet hook', () => {
       timeInStateMs: 100,
     });
     expect(breaker.toJSON()).toMatchObject({ state: 'open', openRemainingMs: 1234 });
+    // In the order of a plain breaker's snapshot, so the saved text reads the same.
+    const plain = new CircuitBreaker({ failureThreshold: 1, timeout: false });
+    await plain.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    expect(Object.keys(breaker.toJSON())).toEqual(Object.keys(plain.toJSON()));
     expect(changes).toEqual(['closed>open:fleet']);
     expect(seen.filter((e) => e.type === 'transition')).toMatchObject([
       { type: 'transition', policy: 'dep', from: 'closed', to: 'open', reason: 'fleet' },
@@ -150,6 +154,7 @@ describe('fleet hook', () => {
     member.verdict = FLEET_PROBE;
     member.state = 'half-open';
     expect(breaker.state).toBe('half-open');
+    expect(Object.keys(breaker.toJSON())).toEqual(['version', 'name', 'state', 'generation', 'reopens']);
     member.verdict = 4;
     member.state = 'closed';
     member.host.report({ kind: 'transition', state: 'closed', generation: 6, healthy: true });
