@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/index.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
 import type { FleetEvent } from '../../src/breaker/fleet.js';
 import { redisFleet, redisStreamQueueStorage } from '../../src/redis/index.js';
 import { ensureBuilt } from '../process/run-fixture.js';
@@ -253,6 +254,84 @@ describe.skipIf(!hasRedis).each(CLIENTS)('a client that lost its connection (%s)
     } finally {
       await fleet.close();
       await connection.quit();
+      await server.resume();
+    }
+  });
+
+  it('force — with the offline queue on, it gives up after 5 s of the clock (or deadlineMs if longer); a late delivery still applies it', async () => {
+    // Clients that queue commands while disconnected (the libraries' defaults), and never drop them.
+    const queueing = async (): Promise<{ client: unknown; ready(): boolean; quit(): Promise<void> }> => {
+      if (kind === 'ioredis') {
+        const client = new Redis({
+          port: server.port,
+          host: '127.0.0.1',
+          lazyConnect: true,
+          maxRetriesPerRequest: null,
+          retryStrategy: () => 50,
+        });
+        client.on('error', () => {});
+        await client.connect();
+        return { client, ready: () => client.status === 'ready', quit: async () => client.disconnect() };
+      }
+      const client = createClient({ url: server.url, socket: { reconnectStrategy: () => 50 } });
+      client.on('error', () => {});
+      await client.connect();
+      return { client, ready: () => client.isReady, quit: async () => client.destroy() };
+    };
+    const clock = new FakeClock(1_000_000);
+    const name = uniqueName('force-queued');
+    const connections = [await queueing(), await queueing()];
+    const settings = { syncIntervalMs: 600_000, reconnectIntervalMs: 600_000 };
+    const short = redisFleet({ client: connections[0]!.client, deadlineMs: 50, ...settings });
+    const long = redisFleet({ client: connections[1]!.client, deadlineMs: 8_000, ...settings });
+    const breakers = [short, long].map((fleet) => new CircuitBreaker({ name, clock, fleet }));
+    /** Resolves what `promise` has settled to by now: the rejection's message, 'resolved', or 'pending'. */
+    const settled = async (promise: Promise<unknown>): Promise<string> => {
+      let outcome = 'pending';
+      promise.then(
+        () => (outcome = 'resolved'),
+        (e: unknown) => (outcome = (e as Error).message),
+      );
+      // The deadline rejects from inside `advance`; its handlers run within these turns.
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      return outcome;
+    };
+    try {
+      for (const b of breakers) await waitFor(() => b.fleet!.state === 'closed', LIMIT, 'the first reply');
+      await server.stop('SIGKILL');
+      await waitFor(
+        () => connections.every((c) => !c.ready()),
+        LIMIT,
+        'the clients to see the connection gone',
+      );
+      const byShort = short.force(name, 'isolate');
+      const byLong = long.force(name, 'isolate');
+      clock.advance(4_999);
+      expect(await settled(byShort)).toBe('pending');
+      clock.advance(1);
+      expect(await settled(byShort)).toBe('breakwater/redis: fleet force took longer than 5000 ms');
+      clock.advance(2_999);
+      expect(await settled(byLong)).toBe('pending');
+      clock.advance(1);
+      expect(await settled(byLong)).toBe('breakwater/redis: fleet force took longer than 8000 ms');
+      // The client still holds the command: once Redis is back it delivers it, and the action
+      // takes effect although the call reported it late (force is idempotent: repeat it to know).
+      await server.resume();
+      const admin = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true });
+      await admin.connect();
+      try {
+        await waitFor(
+          async () => (await admin.hget(short.keysOf(name).state, 'st')) === 'forced_open',
+          LIMIT,
+          'the late isolate',
+        );
+      } finally {
+        admin.disconnect();
+      }
+      expect(await short.force(name, 'isolate')).toBe('isolated');
+    } finally {
+      await Promise.all([short.close(), long.close()]);
+      for (const c of connections) await c.quit();
       await server.resume();
     }
   });
