@@ -16,7 +16,6 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  // break: the measured score (96.50 %, docs/testing.md#mutation-testing) rounded down, less one
-  // point for the mutants that run at load, which a run over many files reports as survivors.
-  thresholds: { high: 95, low: 85, break: 95 },
+  // break: the score of the full run (97.12 %, docs/testing.md#mutation-testing) rounded down.
+  thresholds: { high: 97, low: 85, break: 97 },
 };

@@ -522,6 +522,15 @@ describe('shared resolution', () => {
     );
   });
 
+  it('resolve — only clock may hold the system clock and count as left out: any other option holding it is checked', () => {
+    new CircuitBreaker({});
+    expect(new CircuitBreaker({ clock: systemClock }).stats.state).toBe('closed'); // shared: same as {}
+    new CircuitBreaker({});
+    expect(message({ timeout: systemClock }).text).toBe(
+      `${PREFIX}timeout must be a finite number > 0 <= 2147483647 (got a plain object with keys now, setTimeout, clearTimeout)`,
+    );
+  });
+
   it('resolve — a shared resolution still checks the new name', () => {
     new CircuitBreaker({ name: 'a' });
     expect(message({ name: '' }).text).toBe(`${PREFIX}name must be a non-empty string (got "")`);
