@@ -239,16 +239,17 @@ export class RedisFleetMember implements FleetMember {
   }
 
   /**
-   * Operator action for the whole fleet: `isolate`, `reset` or `release`. Resolves the new state.
-   * Not on a call's path, so it waits up to `FORCE_DEADLINE_MS` (or `deadlineMs` if longer): a
-   * slow store should delay an operator's action, not fail it with its outcome unknown.
+   * Operator action for the whole fleet: `isolate`, `reset` or `release`. Resolves the state the
+   * store holds after it (the member's view may wait for a second reply to follow, when the store
+   * lost its record). Not on a call's path, so it waits up to `FORCE_DEADLINE_MS` (or `deadlineMs`
+   * if longer): a slow store should delay an operator's action, not fail it with its outcome unknown.
    */
   async force(action: 'isolate' | 'reset' | 'release'): Promise<FleetState> {
     const seq = ++this.#sent;
     const deadline = Math.max(this.#s.deadlineMs, FORCE_DEADLINE_MS);
     const reply = await this.#script.run('force', [action], this.#clock, deadline, this.#viewArg());
     this.#apply(reply, seq);
-    return this.#view.state;
+    return STATE_NAMES[reply.st];
   }
 
   /** A pub/sub hint `st|gen|epoch|until|now`: applied only when it moves the same epoch forward. */

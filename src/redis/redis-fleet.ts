@@ -76,7 +76,8 @@ export interface RedisFleet extends Fleet {
   keysOf(name: string): ReturnType<typeof fleetKeys>;
   /**
    * Operator action on every instance of breaker `name`: `isolate` (open until released),
-   * `reset` (closed, fresh window) or `release` (end an isolation). Resolves the new fleet state.
+   * `reset` (closed, fresh window) or `release` (end an isolation). Resolves the fleet state the
+   * store holds after the action.
    * Waits up to 5 s for Redis (or `deadlineMs`, if longer): an operator's call, not a breaker's.
    */
   force(name: string, action: 'isolate' | 'reset' | 'release'): Promise<FleetState>;

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BreakerRegistry, CircuitOpenError, type Clock, systemClock } from '../../src/index.js';
 import { redisFleet } from '../../src/redis/index.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
 import { requireRedis, RedisServer } from '../support/redis-server.js';
 import {
   CLIENTS,
@@ -328,6 +329,21 @@ describe.skipIf(!hasRedis).each(CLIENTS)('fleet on Redis (%s)', (kind: ClientKin
     expect(await admin.hget(i.fleet.keysOf(name).state, 'st')).toBe('forced_open');
     await waitFor(() => i.breaker.state === 'isolated', 10_000, 'isolated');
   });
+  it('force — after Redis lost the fleet keys, it resolves the state the store holds, not the view from before', async () => {
+    const clock = new FakeClock(1_000_000);
+    const name = uniqueName('force-lost');
+    // No syncs, flushes or reconnects on this clock: force is the only store call after the first.
+    const i = await make({ name, clock, timeout: false }, { syncIntervalMs: 600_000 });
+    await waitFor(() => i.breaker.fleet?.state === 'closed', 10_000, 'the first reply');
+    const { state, window, reporters, leases, configs } = i.fleet.keysOf(name);
+    await admin.del(state, window, reporters, leases, configs);
+    // The store starts a new record (a new epoch); the member confirms such a change on a second
+    // reply before its view follows, but the operator is told what the store now holds.
+    expect(await i.fleet.force(name, 'isolate')).toBe('isolated');
+    expect(await admin.hget(i.fleet.keysOf(name).state, 'st')).toBe('forced_open');
+    await waitFor(() => i.breaker.state === 'isolated', 10_000, 'the view confirmed');
+  });
+
   it('attach — a fleet in registry defaults serves every breaker, each under its own keys', async () => {
     const connection = await connect(kind, server.port);
     closers.push(() => connection.quit());
