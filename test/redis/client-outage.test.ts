@@ -232,17 +232,19 @@ describe.skipIf(!hasRedis).each(CLIENTS)('a client that lost its connection (%s)
 
   it('the first store call after Redis went away degrades the breaker at once, its return restores it', async () => {
     const connection = await connect(kind, server.port);
-    const client = connection.client as { status?: string; isReady?: boolean };
-    const ready = () => (kind === 'ioredis' ? client.status === 'ready' : client.isReady === true);
     // Idle syncs and reconnect attempts far apart: only the calls below reach the store.
-    const fleet = redisFleet({ client, syncIntervalMs: 600_000, reconnectIntervalMs: 600_000 });
+    const fleet = redisFleet({
+      client: connection.client,
+      syncIntervalMs: 600_000,
+      reconnectIntervalMs: 600_000,
+    });
     const breaker = new CircuitBreaker({ name: uniqueName('lost'), failureThreshold: 50, fleet });
     const events: FleetEvent[] = [];
     breaker.on('fleet', (e) => events.push(e));
     try {
       await waitFor(() => breaker.fleet!.state === 'closed', LIMIT, 'the first reply');
       await server.stop('SIGKILL');
-      await waitFor(() => !ready(), LIMIT, 'the client to see the connection gone');
+      await waitFor(() => !connection.ready(), LIMIT, 'the client to see the connection gone');
       await fail(breaker, 3); // three failures: an eager flush, the one store call
       expect(breaker.fleet!.healthy).toBe(false);
       expect(events.filter((e) => e.kind === 'degraded')).toHaveLength(1);
@@ -259,27 +261,10 @@ describe.skipIf(!hasRedis).each(CLIENTS)('a client that lost its connection (%s)
   });
 
   it('force — with the offline queue on, it gives up after 5 s of the clock (or deadlineMs if longer); a late delivery still applies it', async () => {
-    // Clients that queue commands while disconnected (the libraries' defaults), and never drop them.
-    const queueing = async (): Promise<{ client: unknown; ready(): boolean; quit(): Promise<void> }> => {
-      if (kind === 'ioredis') {
-        const client = new Redis({
-          port: server.port,
-          host: '127.0.0.1',
-          lazyConnect: true,
-          maxRetriesPerRequest: null,
-          retryStrategy: () => 50,
-        });
-        client.on('error', () => {});
-        await client.connect();
-        return { client, ready: () => client.status === 'ready', quit: async () => client.disconnect() };
-      }
-      const client = createClient({ url: server.url, socket: { reconnectStrategy: () => 50 } });
-      client.on('error', () => {});
-      await client.connect();
-      return { client, ready: () => client.isReady, quit: async () => client.destroy() };
-    };
     const clock = new FakeClock(1_000_000);
     const name = uniqueName('force-queued');
+    // Clients that queue commands while disconnected (the libraries' defaults).
+    const queueing = () => connect(kind, server.port, { offlineQueue: true });
     const connections = [await queueing(), await queueing()];
     const settings = { syncIntervalMs: 600_000, reconnectIntervalMs: 600_000 };
     const short = redisFleet({ client: connections[0]!.client, deadlineMs: 50, ...settings });

@@ -9,32 +9,37 @@ import { redisFleet, type RedisFleet, type RedisFleetOptions } from '../../src/r
 export type ClientKind = 'ioredis' | 'node-redis';
 export const CLIENTS: readonly ClientKind[] = ['ioredis', 'node-redis'];
 
-/** A connected client of `kind` with the offline queue off, and how to close it. */
+/**
+ * A connected client of `kind`, and how to close it. The offline queue is off unless
+ * `offlineQueue` (the libraries' default): then commands sent while disconnected wait, and are
+ * never dropped, until the connection is back.
+ */
 export async function connect(
   kind: ClientKind,
   port: number,
-): Promise<{ client: unknown; quit(): Promise<void> }> {
+  { offlineQueue = false } = {},
+): Promise<{ client: unknown; ready(): boolean; quit(): Promise<void> }> {
   if (kind === 'ioredis') {
     const client = new Redis({
       port,
       host: '127.0.0.1',
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
+      enableOfflineQueue: offlineQueue,
+      maxRetriesPerRequest: offlineQueue ? null : 0,
       lazyConnect: true,
       retryStrategy: () => 50,
     });
     client.on('error', () => {});
     await client.connect();
-    return { client, quit: async () => client.disconnect() };
+    return { client, ready: () => client.status === 'ready', quit: async () => client.disconnect() };
   }
   const client = createClient({
     url: `redis://127.0.0.1:${port}`,
-    disableOfflineQueue: true,
+    disableOfflineQueue: !offlineQueue,
     socket: { reconnectStrategy: () => 50, connectTimeout: 500 },
   });
   client.on('error', () => {});
   await client.connect();
-  return { client, quit: async () => client.destroy() };
+  return { client, ready: () => client.isReady, quit: async () => client.destroy() };
 }
 
 /** One simulated instance: its own client, fleet and breaker. */
